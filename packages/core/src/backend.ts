@@ -1,0 +1,69 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Graph } from './graph.js';
+import type { OpDef, TensorInfo } from './ops/op.js';
+import type { AttrsOf, OpName } from './ops/primitives.js';
+import type { Shape } from './shape.js';
+
+/** A backend's opaque handle to one tensor's data. Reshape-like kernels may return handles that share storage. */
+export type DataId = object;
+
+/** Whatever owns a tensor's data: a backend, or (inside `trace`) the graph being recorded. */
+export interface DataOwner {
+  readonly name: string;
+  read(id: DataId): Promise<TypedArray>;
+  readSync(id: DataId): TypedArray;
+  /** Drops one reference to the data; storage is released with its last reference. */
+  free(id: DataId): void;
+}
+
+export interface KernelInput extends TensorInfo {
+  readonly id: DataId;
+}
+
+/** A kernel enqueues the op's work and returns one data handle per output; only reads wait. */
+export type Kernel<A = any> = (inputs: readonly KernelInput[], attrs: A, outputs: readonly TensorInfo[]) => DataId[];
+
+/** A backend's way to say it has no kernel for a primitive, with the reason shown to users. */
+export interface Unsupported {
+  readonly unsupported: string;
+}
+
+/** Every backend's kernel table is typed over every primitive: adding one is a type error until each backend answers. */
+export type KernelTable = { readonly [N in OpName]: Kernel<AttrsOf<N>> | Unsupported };
+
+export interface BackendMemory {
+  /** Bytes of live tensor storage. */
+  readonly numBytes: number;
+  /** Live storage buffers (a reshape shares one). */
+  readonly numDataBuffers: number;
+}
+
+/** A compiled graph: runs the whole program, returning one data handle per graph output. */
+export interface Executable {
+  run(inputs: readonly KernelInput[]): DataId[];
+  dispose(): void;
+}
+
+/** The contract every backend fulfils; the conformance suite in `@tessera/core/testing` checks it. */
+export interface Backend extends DataOwner {
+  readonly name: string;
+  readonly kernels: KernelTable;
+  /** Copies values in; `values` is not retained. */
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId;
+  /** Adds a reference to existing storage (a variable keeping a value, a reshape). */
+  share(id: DataId): DataId;
+  memory(): BackendMemory;
+  /** Optional whole-graph compilation for traced functions. */
+  compile?(graph: Graph): Executable;
+  /** Releases everything; the backend is unusable afterwards. */
+  dispose?(): void;
+}
+
+/** How a backend is created when it is first selected; async so WASM and WebGPU can initialize. */
+export type BackendFactory = () => Backend | Promise<Backend>;
+
+export function isUnsupported(kernel: Kernel | Unsupported): kernel is Unsupported {
+  return typeof kernel === 'object' && kernel !== null && 'unsupported' in kernel;
+}
+
+export type { OpDef };

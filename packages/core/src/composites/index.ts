@@ -1,0 +1,2 @@
+// Composite ops: plain functions of primitives, so they trace, differentiate and fuse for free.
+export * from './creation.js';

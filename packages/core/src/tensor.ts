@@ -1,0 +1,293 @@
+import type { DataId, DataOwner } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { dtypeInfo } from './dtype.js';
+import { engine } from './engine/engine.js';
+import { ArgumentError, DisposedError, formatShape } from './errors.js';
+import type { TensorInfo } from './ops/op.js';
+import * as ops from './ops/index.js';
+import type { Shape } from './shape.js';
+import { sizeOf } from './shape.js';
+
+/** Nested JS arrays of numbers or booleans, as `array()` returns and `tensor()` accepts. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** Anything an op accepts where a tensor is expected: JS numbers become scalars of the other operand's dtype. */
+export type TensorLike = Tensor | number | boolean | NestedArray[] | TypedArray;
+
+/**
+ * An immutable n-dimensional array whose data lives on a backend (or, inside `trace`, a symbolic
+ * value of the graph being recorded). Ops never consume their arguments; release memory with
+ * `dispose()`, `tidy` or `using`. Corresponds to TensorFlow's `tf.Tensor`.
+ */
+export class Tensor implements TensorInfo {
+  readonly id: number;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** @internal Whatever owns the data: a backend, or a trace recording a graph. */
+  readonly owner: DataOwner;
+  #dataId: DataId;
+  /** The user's reference plus any a gradient tape holds. Storage is released at zero. */
+  #refs = 1;
+  #disposedByUser = false;
+
+  /** @internal Tensors are created by ops, `tensor()` and backends, never directly by users. */
+  constructor(info: TensorInfo, owner: DataOwner, dataId: DataId) {
+    this.shape = Object.freeze([...info.shape]);
+    this.dtype = info.dtype;
+    this.owner = owner;
+    this.#dataId = dataId;
+    this.id = engine.onTensorCreated(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** @internal */
+  get dataId(): DataId {
+    return this.#dataId;
+  }
+
+  /** @internal Used by `Variable.assign` to swap in new data. */
+  protected setDataId(id: DataId): void {
+    this.#dataId = id;
+  }
+
+  /** True once `dispose()` was called (or a `tidy` scope disposed it). */
+  get isDisposed(): boolean {
+    return this.#disposedByUser || this.#refs === 0;
+  }
+
+  /** @internal True while the storage exists (a tape may keep it after the user disposed it). */
+  get isAlive(): boolean {
+    return this.#refs > 0;
+  }
+
+  /** @internal Keeps the storage alive for a holder other than the user (a gradient tape). */
+  retain(): void {
+    if (this.#refs === 0) throw new DisposedError(`retain: tensor ${this.id} was disposed`);
+    this.#refs++;
+  }
+
+  /** @internal */
+  release(): void {
+    if (this.#refs === 0) return;
+    if (--this.#refs === 0) {
+      this.owner.free(this.#dataId);
+      engine.onTensorReleased(this);
+    }
+  }
+
+  /** Releases this tensor's data. Safe to call twice. */
+  dispose(): void {
+    if (this.#disposedByUser) return;
+    this.#disposedByUser = true;
+    this.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  private assertReadable(what: string): void {
+    if (this.isDisposed) throw new DisposedError(`${what}: tensor ${this.id} (shape ${formatShape(this.shape)}) was disposed`);
+  }
+
+  /** The values, flat and row-major, in a fresh typed array. The portable way to read (works on every backend). */
+  async data(): Promise<TypedArray> {
+    this.assertReadable('data');
+    return this.owner.read(this.#dataId);
+  }
+
+  /** The values, synchronously. Works on CPU backends; WebGPU throws and asks for `await data()`. */
+  dataSync(): TypedArray {
+    this.assertReadable('dataSync');
+    return this.owner.readSync(this.#dataId);
+  }
+
+  /** The values as nested JS arrays (booleans for `bool`). */
+  async array(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape, this.dtype);
+  }
+
+  arraySync(): NestedArray {
+    return toNested(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    this.assertReadable('item');
+    if (this.size !== 1) {
+      throw new ArgumentError(`item: tensor must have exactly one element, got shape ${formatShape(this.shape)}`);
+    }
+    return this.dataSync()[0];
+  }
+
+  /** Lets `t + 1` and `` `${t}` `` work eagerly; inside `trace` it throws a TraceError. */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === 'string') return this.format(this.dataSync());
+    if (this.size !== 1) {
+      throw new ArgumentError(
+        `Tensor: only a one-element tensor converts to a number, got shape ${formatShape(this.shape)}; use data() or array()`,
+      );
+    }
+    return this.dataSync()[0];
+  }
+
+  /** A description without reading values (safe inside `trace` and on WebGPU). */
+  toString(): string {
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+
+  private format(values: TypedArray): string {
+    return `Tensor(${JSON.stringify(toNested(values, this.shape, this.dtype))}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+
+  /** Prints the values to the console (eager only). */
+  print(): void {
+    console.log(this.format(this.dataSync()));
+  }
+
+  // ---- chained methods: each is the op function of the same name --------------------------------
+
+  add(b: TensorLike): Tensor { return ops.add(this, b); }
+  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
+  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
+  div(b: TensorLike): Tensor { return ops.div(this, b); }
+  floorDiv(b: TensorLike): Tensor { return ops.floorDiv(this, b); }
+  mod(b: TensorLike): Tensor { return ops.mod(this, b); }
+  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
+  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
+  notEqual(b: TensorLike): Tensor { return ops.notEqual(this, b); }
+  less(b: TensorLike): Tensor { return ops.less(this, b); }
+  lessEqual(b: TensorLike): Tensor { return ops.lessEqual(this, b); }
+  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
+  greaterEqual(b: TensorLike): Tensor { return ops.greaterEqual(this, b); }
+  logicalAnd(b: TensorLike): Tensor { return ops.logicalAnd(this, b); }
+  logicalOr(b: TensorLike): Tensor { return ops.logicalOr(this, b); }
+  logicalNot(): Tensor { return ops.logicalNot(this); }
+
+  neg(): Tensor { return ops.neg(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  square(): Tensor { return ops.square(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  relu(): Tensor { return ops.relu(this); }
+  floor(): Tensor { return ops.floor(this); }
+  ceil(): Tensor { return ops.ceil(this); }
+  round(): Tensor { return ops.round(this); }
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+
+  sum(axis?: number | number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
+  mean(axis?: number | number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  max(axis?: number | number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  min(axis?: number | number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
+  prod(axis?: number | number[], keepDims = false): Tensor { return ops.prod(this, axis, keepDims); }
+  argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
+  argMin(axis = -1): Tensor { return ops.argMin(this, axis); }
+
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(): Tensor { return ops.reshape(this, [-1]); }
+  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
+  squeeze(axis?: number | number[]): Tensor { return ops.squeeze(this, axis); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  gather(indices: TensorLike, axis = 0): Tensor { return ops.gather(this, indices, axis); }
+  matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); }
+  /** A new handle to the same (immutable) data. */
+  clone(): Tensor { return ops.reshape(this, this.shape); }
+}
+
+/**
+ * A mutable tensor: model weights, optimizer slots, layer state. `assign`, `assignAdd` and `assignSub`
+ * replace its value (inside `trace` they become ordered effects). Not collected by `tidy`.
+ * Corresponds to `tf.Variable`.
+ */
+export class Variable extends Tensor {
+  readonly name: string;
+  readonly trainable: boolean;
+
+  /** @internal Use `variable(initialValue, options)`. */
+  constructor(info: TensorInfo, owner: DataOwner, dataId: DataId, name: string, trainable: boolean) {
+    super(info, owner, dataId);
+    this.name = name;
+    this.trainable = trainable;
+  }
+
+  /** Replaces the value; shape and dtype must match. Returns this variable. */
+  assign(value: TensorLike): this {
+    const t = ops.toTensor('assign', 'value', value, this.dtype);
+    try {
+      engine.assign(this, t);
+    } finally {
+      if (t !== value) t.dispose();
+    }
+    return this;
+  }
+
+  assignAdd(delta: TensorLike): this {
+    return this.assignComputed((v) => ops.add(v, delta));
+  }
+
+  assignSub(delta: TensorLike): this {
+    return this.assignComputed((v) => ops.sub(v, delta));
+  }
+
+  private assignComputed(compute: (value: Tensor) => Tensor): this {
+    const next = compute(this);
+    try {
+      engine.assign(this, next);
+    } finally {
+      next.dispose();
+    }
+    return this;
+  }
+
+  /** @internal The interpreter that performs an assignment calls this with the new storage. */
+  replaceData(id: DataId): void {
+    const old = this.dataId;
+    this.setDataId(id);
+    this.owner.free(old);
+  }
+
+  override toString(): string {
+    return `Variable(name=${this.name}, shape=${formatShape(this.shape)}, dtype=${this.dtype}, trainable=${this.trainable})`;
+  }
+}
+
+function toNested(values: TypedArray, shape: Shape, dtype: DType): NestedArray {
+  const convert = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return convert(values[0]);
+  const build = (offset: number, dim: number): NestedArray[] => {
+    const n = shape[dim];
+    const out: NestedArray[] = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = convert(values[offset + i]);
+      return out;
+    }
+    const stride = sizeOf(shape.slice(dim + 1));
+    for (let i = 0; i < n; i++) out[i] = build(offset + i * stride, dim + 1);
+    return out;
+  };
+  return build(0, 0);
+}
+
+/** @internal Byte size of a tensor, for memory figures. */
+export function byteSize(info: TensorInfo): number {
+  return sizeOf(info.shape) * dtypeInfo[info.dtype].bytesPerElement;
+}
