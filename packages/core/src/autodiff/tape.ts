@@ -160,10 +160,10 @@ export class GradientTape implements Interpreter, Disposable {
    * A source the target does not depend on gets `null` (or zeros with `unconnected: 'zero'`).
    */
   gradient(target: Tensor, sources: readonly Tensor[], options: GradientOptions = {}): (Tensor | null)[] {
-    this.assertOpen('gradient');
     if (this.used && !this.persistent) {
       throw new ArgumentError('GradientTape.gradient: a non-persistent tape can compute gradients only once; pass { persistent: true }');
     }
+    this.assertOpen('gradient');
     engine.assertUsable('GradientTape.gradient', 'target', target);
     if (!dtypeInfo[target.dtype].isFloat) {
       throw new DTypeError(`GradientTape.gradient: target must be float32, got ${target.dtype}`);

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { customGrad, registerBackend, setBackend } from '../src/index.js';
+import type { ConformanceCase } from '../src/testing/index.js';
+import { ConformanceFailure, ReferenceBackend, checkCase, registerReferenceBackend, runConformance } from '../src/testing/index.js';
+
+beforeAll(async () => {
+  await setBackend(registerReferenceBackend());
+});
+
+// The suite is only as good as its ability to fail: each of these cases is wrong on purpose.
+describe('the conformance runner catches', () => {
+  it('a wrong hand-written expectation', async () => {
+    const c: ConformanceCase = {
+      name: 'wrong value',
+      op: 'add',
+      inputs: [{ shape: [2], values: [1, 2] }],
+      run: (x) => x.add(1),
+      expected: [[2, 4]],
+    };
+    await expect(checkCase(c, 'reference')).rejects.toThrow(ConformanceFailure);
+    await expect(checkCase(c, 'reference')).rejects.toThrow('output 0: element 1 is 3, expected 4');
+  });
+
+  it('a wrong gradient', async () => {
+    const squareWithBadGrad = customGrad((x) => ({ value: x.mul(x), gradFunc: ([dy]) => [dy.mul(x).mul(3)] }));
+    const c: ConformanceCase = {
+      name: 'bad gradient',
+      op: 'mul',
+      inputs: [{ shape: [3], range: [0.5, 2] }],
+      run: (x) => squareWithBadGrad(x),
+      gradWrt: [0],
+    };
+    await expect(checkCase(c, 'reference')).rejects.toThrow(/gradient vs finite differences/);
+  });
+
+  it('a kernel that leaks storage', async () => {
+    class LeakyBackend extends ReferenceBackend {
+      override readonly name = 'leaky-reference';
+      override readonly kernels = ((base) => ({
+        ...base,
+        add: (...args: Parameters<typeof base.add>) => {
+          this.write(new Float32Array(2), [2], 'float32'); // scratch never freed
+          return base.add(...args);
+        },
+      }))(this.kernels as { add: (...args: any[]) => any });
+    }
+    registerBackend('leaky-reference', () => new LeakyBackend());
+    const c: ConformanceCase = { name: 'leaky', op: 'add', inputs: [{ shape: [2] }], run: (x) => x.add(1) };
+    const report = await runConformance('leaky-reference', [c]);
+    expect(report.passed).toBe(0);
+    expect(report.failures[0].message).toBe('leaky [leaky-reference]: leaked 0 tensors and 8 bytes');
+  });
+
+  it('and passes a right case', async () => {
+    const report = await runConformance('reference', [
+      { name: 'right', op: 'add', inputs: [{ shape: [2], values: [1, 2] }], run: (x) => x.add(1), expected: [[2, 3]], gradWrt: [0] },
+    ]);
+    expect(report).toMatchObject({ total: 1, passed: 1, failures: [] });
+  });
+});
