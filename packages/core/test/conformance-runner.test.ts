@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, Kernel } from '../src/index.js';
 import { customGrad, registerBackend, setBackend } from '../src/index.js';
 import type { ConformanceCase } from '../src/testing/index.js';
 import { ConformanceFailure, ReferenceBackend, checkCase, registerReferenceBackend, runConformance } from '../src/testing/index.js';
@@ -34,17 +35,24 @@ describe('the conformance runner catches', () => {
   });
 
   it('a kernel that leaks storage', async () => {
-    class LeakyBackend extends ReferenceBackend {
-      override readonly name = 'leaky-reference';
-      override readonly kernels = ((base) => ({
-        ...base,
-        add: (...args: Parameters<typeof base.add>) => {
-          this.write(new Float32Array(2), [2], 'float32'); // scratch never freed
-          return base.add(...args);
+    const inner = new ReferenceBackend();
+    const leaky: Backend = {
+      name: 'leaky-reference',
+      kernels: {
+        ...inner.kernels,
+        add: (...args: Parameters<Kernel>) => {
+          inner.write(new Float32Array(2), [2], 'float32'); // scratch never freed
+          return (inner.kernels.add as Kernel)(...args);
         },
-      }))(this.kernels as { add: (...args: any[]) => any });
-    }
-    registerBackend('leaky-reference', () => new LeakyBackend());
+      },
+      write: (values, shape, dtype) => inner.write(values, shape, dtype),
+      share: (id) => inner.share(id),
+      read: (id) => inner.read(id),
+      readSync: (id) => inner.readSync(id),
+      free: (id) => inner.free(id),
+      memory: () => inner.memory(),
+    };
+    registerBackend('leaky-reference', () => leaky);
     const c: ConformanceCase = { name: 'leaky', op: 'add', inputs: [{ shape: [2] }], run: (x) => x.add(1) };
     const report = await runConformance('leaky-reference', [c]);
     expect(report.passed).toBe(0);
