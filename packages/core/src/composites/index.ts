@@ -5,3 +5,4 @@ export * from './nn.js';
 export * from './math.js';
 export * from './random.js';
 export * from './conv.js';
+export * from './sequence.js';
