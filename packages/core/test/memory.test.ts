@@ -125,7 +125,9 @@ describe('Variable', () => {
       const v = variable([1, 2], { name: 'counter' });
       v.assign([5, 6]);
       v.assignAdd([1, 1]);
-      v.assignSub(tensor([2, 2]));
+      const delta = tensor([2, 2]);
+      v.assignSub(delta);
+      delta.dispose();
       expect(Array.from(v.dataSync())).toEqual([4, 5]);
       expect(v.name).toBe('counter');
       expect(v.trainable).toBe(true);
