@@ -190,13 +190,25 @@ export class Tensor implements TensorInfo {
   floor(): Tensor { return ops.floor(this); }
   ceil(): Tensor { return ops.ceil(this); }
   round(): Tensor { return ops.round(this); }
+  log1p(): Tensor { return ops.log1p(this); }
+  expm1(): Tensor { return ops.expm1(this); }
+  erf(): Tensor { return ops.erf(this); }
+  isNaN(): Tensor { return ops.isNaN(this); }
+  isFinite(): Tensor { return ops.isFinite(this); }
+  atan2(b: TensorLike): Tensor { return ops.atan2(this, b); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  clipByValue(min: TensorLike, max: TensorLike): Tensor { return ops.clipByValue(this, min, max); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
 
   sum(axis?: number | number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
   mean(axis?: number | number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
   max(axis?: number | number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
   min(axis?: number | number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
   prod(axis?: number | number[], keepDims = false): Tensor { return ops.prod(this, axis, keepDims); }
+  any(axis?: number | number[], keepDims = false): Tensor { return ops.any(this, axis, keepDims); }
+  all(axis?: number | number[], keepDims = false): Tensor { return ops.all(this, axis, keepDims); }
+  cumsum(axis = 0, exclusive = false, reverse = false): Tensor { return ops.cumsum(this, axis, exclusive, reverse); }
   argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
   argMin(axis = -1): Tensor { return ops.argMin(this, axis); }
 
@@ -208,6 +220,9 @@ export class Tensor implements TensorInfo {
   squeeze(axis?: number | number[]): Tensor { return ops.squeeze(this, axis); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   gather(indices: TensorLike, axis = 0): Tensor { return ops.gather(this, indices, axis); }
+  pad(paddings: readonly (readonly number[])[], constantValue = 0): Tensor { return ops.pad(this, paddings, constantValue); }
+  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  reverse(axis?: number | number[]): Tensor { return ops.reverse(this, axis); }
   matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); }
   /** A new handle to the same (immutable) data. */
   clone(): Tensor { return ops.reshape(this, this.shape); }

@@ -73,3 +73,20 @@ describe('dtype promotion', () => {
     expect(Array.from(i.mul(3).dataSync())).toEqual([3, 6]);
   });
 });
+
+describe('chained methods', () => {
+  it('give the same values as the op functions', () => {
+    const x = tensor([[1, -2], [3, 0.5]]);
+    expect(x.softmax().arraySync()).toEqual(x.softmax(-1).arraySync());
+    expect(Array.from(x.abs().sum(1).dataSync())).toEqual([3, 3.5]);
+    expect(x.pad([[0, 1], [1, 0]]).shape).toEqual([3, 3]);
+    expect(x.tile([1, 2]).arraySync()).toEqual([[1, -2, 1, -2], [3, 0.5, 3, 0.5]]);
+    expect(x.reverse(0).arraySync()).toEqual([[3, 0.5], [1, -2]]);
+    expect(x.cumsum(1).arraySync()).toEqual([[1, -1], [3, 3.5]]);
+    expect(x.greater(0).any(1).arraySync()).toEqual([true, true]);
+    expect(x.greater(0).all(1).arraySync()).toEqual([false, true]);
+    expect(x.clipByValue(0, 1).arraySync()).toEqual([[1, 0], [1, 0.5]]);
+    expect(x.matMul(x, false, true).arraySync()).toEqual([[5, 2], [2, 9.25]]);
+    expect(x.argMax().arraySync()).toEqual([0, 0]);
+  });
+});
