@@ -90,3 +90,13 @@ describe('chained methods', () => {
     expect(x.argMax().arraySync()).toEqual([0, 0]);
   });
 });
+
+describe('weak typing of JS numbers', () => {
+  it('a fractional number next to an int32 tensor promotes to float32 instead of truncating', () => {
+    const i = tensor([1, 2, 3], [3], 'int32');
+    expect(i.mul(0.5).dtype).toBe('float32');
+    expect(Array.from(i.mul(0.5).dataSync())).toEqual([0.5, 1, 1.5]);
+    expect(i.less(2.5).arraySync()).toEqual([true, true, false]);
+    expect(tensor([true, false]).add(2).dtype).toBe('int32');
+  });
+});

@@ -86,6 +86,18 @@ export function binaryOp<N extends string>(options: BinaryOptions<N>): OpDef<N, 
 }
 
 /**
+ * The dtype a JS number takes next to a tensor of `other`: the tensor's own dtype when the number
+ * fits it (so `x.mul(2)` stays int32), else the smallest that holds it (`intX.mul(0.5)` is float32,
+ * `boolX.add(2)` is int32), as JAX's weak types do.
+ */
+function weakDType(value: number, other: DType | undefined): DType | undefined {
+  if (other === undefined || other === 'float32') return other;
+  if (!Number.isInteger(value)) return 'float32';
+  if (other === 'bool' && value !== 0 && value !== 1) return 'int32';
+  return other;
+}
+
+/**
  * Converts two op arguments and promotes them to a common dtype (bool < int32 < float32). A JS
  * number takes the other operand's dtype, so `x.mul(2)` stays int32 for an int32 `x`.
  * `promoteTo` forces a result dtype family (true division turns ints into float32).
@@ -96,9 +108,9 @@ export function binaryOperands(
   b: TensorLike,
   promoteTo?: DType,
 ): [Tensor, Tensor] {
-  const hint = a instanceof TensorClass ? a.dtype : b instanceof TensorClass ? b.dtype : undefined;
-  let ta = toTensor(opName, 'a', a, typeof a === 'number' ? hint : undefined);
-  let tb = toTensor(opName, 'b', b, typeof b === 'number' ? hint : undefined);
+  const other = a instanceof TensorClass ? a.dtype : b instanceof TensorClass ? b.dtype : undefined;
+  let ta = toTensor(opName, 'a', a, typeof a === 'number' ? weakDType(a, other) : undefined);
+  let tb = toTensor(opName, 'b', b, typeof b === 'number' ? weakDType(b, other) : undefined);
   let dtype = promoteTypes(ta.dtype, tb.dtype);
   if (promoteTo !== undefined) dtype = promoteTypes(dtype, promoteTo);
   if (ta.dtype !== dtype) ta = cast(ta, dtype);
