@@ -4,7 +4,72 @@ import { dtypeInfo } from './dtype.js';
 import { engine } from './engine/engine.js';
 import { ArgumentError, DisposedError, formatShape } from './errors.js';
 import type { TensorInfo } from './ops/op.js';
-import * as ops from './ops/index.js';
+// Each op comes from its own module, never from ops/index.js: the group tables there capture op
+// definitions at load time, so they must load after every op module (see ops/primitives.ts).
+import { clipByValue } from './composites/math.js';
+import { logSoftmax, softmax } from './composites/nn.js';
+import { expandDims, mean, squeeze } from './composites/shape.js';
+import { abs } from './ops/abs.js';
+import { add } from './ops/add.js';
+import { all } from './ops/all.js';
+import { any } from './ops/any.js';
+import { argMax } from './ops/arg-max.js';
+import { argMin } from './ops/arg-min.js';
+import { atan2 } from './ops/atan2.js';
+import { broadcastTo } from './ops/broadcast-to.js';
+import { cast } from './ops/cast.js';
+import { ceil } from './ops/ceil.js';
+import { toTensor } from './ops/convert.js';
+import { cos } from './ops/cos.js';
+import { cumsum } from './ops/cumsum.js';
+import { div } from './ops/div.js';
+import { equal } from './ops/equal.js';
+import { erf } from './ops/erf.js';
+import { exp } from './ops/exp.js';
+import { expm1 } from './ops/expm1.js';
+import { floorDiv } from './ops/floor-div.js';
+import { floor } from './ops/floor.js';
+import { gather } from './ops/gather.js';
+import { greaterEqual } from './ops/greater-equal.js';
+import { greater } from './ops/greater.js';
+import { isFinite } from './ops/is-finite.js';
+import { isNaN } from './ops/is-nan.js';
+import { lessEqual } from './ops/less-equal.js';
+import { less } from './ops/less.js';
+import { log } from './ops/log.js';
+import { log1p } from './ops/log1p.js';
+import { logicalAnd } from './ops/logical-and.js';
+import { logicalNot } from './ops/logical-not.js';
+import { logicalOr } from './ops/logical-or.js';
+import { matMul } from './ops/mat-mul.js';
+import { max } from './ops/max.js';
+import { maximum } from './ops/maximum.js';
+import { min } from './ops/min.js';
+import { minimum } from './ops/minimum.js';
+import { mod } from './ops/mod.js';
+import { mul } from './ops/mul.js';
+import { neg } from './ops/neg.js';
+import { notEqual } from './ops/not-equal.js';
+import { pad } from './ops/pad.js';
+import { pow } from './ops/pow.js';
+import { prod } from './ops/prod.js';
+import { reciprocal } from './ops/reciprocal.js';
+import { relu } from './ops/relu.js';
+import { reshape } from './ops/reshape.js';
+import { reverse } from './ops/reverse.js';
+import { round } from './ops/round.js';
+import { rsqrt } from './ops/rsqrt.js';
+import { sigmoid } from './ops/sigmoid.js';
+import { sign } from './ops/sign.js';
+import { sin } from './ops/sin.js';
+import { slice } from './ops/slice.js';
+import { sqrt } from './ops/sqrt.js';
+import { square } from './ops/square.js';
+import { sub } from './ops/sub.js';
+import { sum } from './ops/sum.js';
+import { tanh } from './ops/tanh.js';
+import { tile } from './ops/tile.js';
+import { transpose } from './ops/transpose.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
 
@@ -154,78 +219,78 @@ export class Tensor implements TensorInfo {
 
   // ---- chained methods: each is the op function of the same name --------------------------------
 
-  add(b: TensorLike): Tensor { return ops.add(this, b); }
-  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
-  div(b: TensorLike): Tensor { return ops.div(this, b); }
-  floorDiv(b: TensorLike): Tensor { return ops.floorDiv(this, b); }
-  mod(b: TensorLike): Tensor { return ops.mod(this, b); }
-  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
-  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
-  notEqual(b: TensorLike): Tensor { return ops.notEqual(this, b); }
-  less(b: TensorLike): Tensor { return ops.less(this, b); }
-  lessEqual(b: TensorLike): Tensor { return ops.lessEqual(this, b); }
-  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
-  greaterEqual(b: TensorLike): Tensor { return ops.greaterEqual(this, b); }
-  logicalAnd(b: TensorLike): Tensor { return ops.logicalAnd(this, b); }
-  logicalOr(b: TensorLike): Tensor { return ops.logicalOr(this, b); }
-  logicalNot(): Tensor { return ops.logicalNot(this); }
+  add(b: TensorLike): Tensor { return add(this, b); }
+  sub(b: TensorLike): Tensor { return sub(this, b); }
+  mul(b: TensorLike): Tensor { return mul(this, b); }
+  div(b: TensorLike): Tensor { return div(this, b); }
+  floorDiv(b: TensorLike): Tensor { return floorDiv(this, b); }
+  mod(b: TensorLike): Tensor { return mod(this, b); }
+  pow(b: TensorLike): Tensor { return pow(this, b); }
+  maximum(b: TensorLike): Tensor { return maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return minimum(this, b); }
+  equal(b: TensorLike): Tensor { return equal(this, b); }
+  notEqual(b: TensorLike): Tensor { return notEqual(this, b); }
+  less(b: TensorLike): Tensor { return less(this, b); }
+  lessEqual(b: TensorLike): Tensor { return lessEqual(this, b); }
+  greater(b: TensorLike): Tensor { return greater(this, b); }
+  greaterEqual(b: TensorLike): Tensor { return greaterEqual(this, b); }
+  logicalAnd(b: TensorLike): Tensor { return logicalAnd(this, b); }
+  logicalOr(b: TensorLike): Tensor { return logicalOr(this, b); }
+  logicalNot(): Tensor { return logicalNot(this); }
 
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  floor(): Tensor { return ops.floor(this); }
-  ceil(): Tensor { return ops.ceil(this); }
-  round(): Tensor { return ops.round(this); }
-  log1p(): Tensor { return ops.log1p(this); }
-  expm1(): Tensor { return ops.expm1(this); }
-  erf(): Tensor { return ops.erf(this); }
-  isNaN(): Tensor { return ops.isNaN(this); }
-  isFinite(): Tensor { return ops.isFinite(this); }
-  atan2(b: TensorLike): Tensor { return ops.atan2(this, b); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  clipByValue(min: TensorLike, max: TensorLike): Tensor { return ops.clipByValue(this, min, max); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  neg(): Tensor { return neg(this); }
+  abs(): Tensor { return abs(this); }
+  sign(): Tensor { return sign(this); }
+  exp(): Tensor { return exp(this); }
+  log(): Tensor { return log(this); }
+  sqrt(): Tensor { return sqrt(this); }
+  rsqrt(): Tensor { return rsqrt(this); }
+  square(): Tensor { return square(this); }
+  reciprocal(): Tensor { return reciprocal(this); }
+  sin(): Tensor { return sin(this); }
+  cos(): Tensor { return cos(this); }
+  tanh(): Tensor { return tanh(this); }
+  sigmoid(): Tensor { return sigmoid(this); }
+  relu(): Tensor { return relu(this); }
+  floor(): Tensor { return floor(this); }
+  ceil(): Tensor { return ceil(this); }
+  round(): Tensor { return round(this); }
+  log1p(): Tensor { return log1p(this); }
+  expm1(): Tensor { return expm1(this); }
+  erf(): Tensor { return erf(this); }
+  isNaN(): Tensor { return isNaN(this); }
+  isFinite(): Tensor { return isFinite(this); }
+  atan2(b: TensorLike): Tensor { return atan2(this, b); }
+  cast(dtype: DType): Tensor { return cast(this, dtype); }
+  clipByValue(min: TensorLike, max: TensorLike): Tensor { return clipByValue(this, min, max); }
+  softmax(axis = -1): Tensor { return softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return logSoftmax(this, axis); }
 
-  sum(axis?: number | number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
-  mean(axis?: number | number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
-  max(axis?: number | number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
-  min(axis?: number | number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
-  prod(axis?: number | number[], keepDims = false): Tensor { return ops.prod(this, axis, keepDims); }
-  any(axis?: number | number[], keepDims = false): Tensor { return ops.any(this, axis, keepDims); }
-  all(axis?: number | number[], keepDims = false): Tensor { return ops.all(this, axis, keepDims); }
-  cumsum(axis = 0, exclusive = false, reverse = false): Tensor { return ops.cumsum(this, axis, exclusive, reverse); }
-  argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
-  argMin(axis = -1): Tensor { return ops.argMin(this, axis); }
+  sum(axis?: number | number[], keepDims = false): Tensor { return sum(this, axis, keepDims); }
+  mean(axis?: number | number[], keepDims = false): Tensor { return mean(this, axis, keepDims); }
+  max(axis?: number | number[], keepDims = false): Tensor { return max(this, axis, keepDims); }
+  min(axis?: number | number[], keepDims = false): Tensor { return min(this, axis, keepDims); }
+  prod(axis?: number | number[], keepDims = false): Tensor { return prod(this, axis, keepDims); }
+  any(axis?: number | number[], keepDims = false): Tensor { return any(this, axis, keepDims); }
+  all(axis?: number | number[], keepDims = false): Tensor { return all(this, axis, keepDims); }
+  cumsum(axis = 0, exclusive = false, reverse = false): Tensor { return cumsum(this, axis, exclusive, reverse); }
+  argMax(axis = -1): Tensor { return argMax(this, axis); }
+  argMin(axis = -1): Tensor { return argMin(this, axis); }
 
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(): Tensor { return ops.reshape(this, [-1]); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
-  squeeze(axis?: number | number[]): Tensor { return ops.squeeze(this, axis); }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
-  gather(indices: TensorLike, axis = 0): Tensor { return ops.gather(this, indices, axis); }
-  pad(paddings: readonly (readonly number[])[], constantValue = 0): Tensor { return ops.pad(this, paddings, constantValue); }
-  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
-  reverse(axis?: number | number[]): Tensor { return ops.reverse(this, axis); }
-  matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); }
+  reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
+  flatten(): Tensor { return reshape(this, [-1]); }
+  transpose(perm?: readonly number[]): Tensor { return transpose(this, perm); }
+  broadcastTo(shape: readonly number[]): Tensor { return broadcastTo(this, shape); }
+  expandDims(axis = 0): Tensor { return expandDims(this, axis); }
+  squeeze(axis?: number | number[]): Tensor { return squeeze(this, axis); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return slice(this, begin, size); }
+  gather(indices: TensorLike, axis = 0): Tensor { return gather(this, indices, axis); }
+  pad(paddings: readonly (readonly number[])[], constantValue = 0): Tensor { return pad(this, paddings, constantValue); }
+  tile(reps: readonly number[]): Tensor { return tile(this, reps); }
+  reverse(axis?: number | number[]): Tensor { return reverse(this, axis); }
+  matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor { return matMul(this, b, transposeA, transposeB); }
   /** A new handle to the same (immutable) data. */
-  clone(): Tensor { return ops.reshape(this, this.shape); }
+  clone(): Tensor { return reshape(this, this.shape); }
 }
 
 /**
@@ -246,7 +311,7 @@ export class Variable extends Tensor {
 
   /** Replaces the value; shape and dtype must match. Returns this variable. */
   assign(value: TensorLike): this {
-    const t = ops.toTensor('assign', 'value', value, this.dtype);
+    const t = toTensor('assign', 'value', value, this.dtype);
     try {
       engine.assign(this, t);
     } finally {
@@ -256,11 +321,11 @@ export class Variable extends Tensor {
   }
 
   assignAdd(delta: TensorLike): this {
-    return this.assignComputed((v) => ops.add(v, delta));
+    return this.assignComputed((v) => add(v, delta));
   }
 
   assignSub(delta: TensorLike): this {
-    return this.assignComputed((v) => ops.sub(v, delta));
+    return this.assignComputed((v) => sub(v, delta));
   }
 
   private assignComputed(compute: (value: Tensor) => Tensor): this {

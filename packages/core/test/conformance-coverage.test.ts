@@ -12,6 +12,11 @@ describe('conformance coverage', () => {
     if (c.gradWrt !== undefined) withGrad.add(c.op);
   }
 
+  it('every registry entry is defined under its own name', () => {
+    const mismatched = Object.entries(primitives).filter(([name, def]) => def?.name !== name);
+    expect(mismatched).toEqual([]);
+  });
+
   it('case names are unique', () => {
     const names = conformanceCases.map((c) => c.name);
     expect(names.length - new Set(names).size).toBe(0);
