@@ -1,0 +1,2 @@
+/** @tessera/backend-webgpu: the WebGPU backend of Tessera. Not implemented yet; issue 5 fills this package. */
+export {};

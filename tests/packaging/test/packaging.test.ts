@@ -1,0 +1,193 @@
+// Installs Tessera the way a user does: every publishable workspace package is packed with
+// `pnpm pack`, the tarballs go into an empty project outside the repository with plain
+// `npm install`, and that project imports, runs and typechecks against them. A file missing from
+// `files`, a broken `exports` map, a `.d.ts` that does not resolve under NodeNext, or a dependency
+// left as `workspace:` fails here before it fails for a user.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface Manifest {
+  name: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  exports?: Record<string, Record<string, string>>;
+}
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const ownManifest = readJson<Manifest>(new URL('../package.json', import.meta.url));
+
+function readJson<T>(file: string | URL): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+function workspacePackages(): { dir: string; manifest: Manifest }[] {
+  const dirs = ['packages', 'apps', 'tests'].flatMap((group) =>
+    existsSync(join(repoRoot, group)) ? readdirSync(join(repoRoot, group)).map((name) => join(repoRoot, group, name)) : [],
+  );
+  return dirs
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .map((dir) => ({ dir, manifest: readJson<Manifest>(join(dir, 'package.json')) }));
+}
+
+const publishable = workspacePackages().filter(({ manifest }) => manifest.private !== true);
+
+/** pnpm as the running script was started with (`pnpm run test` sets npm_execpath), else from PATH. */
+function pnpm(args: string[], cwd: string): string {
+  const execPath = process.env.npm_execpath;
+  if (execPath !== undefined && basename(execPath).includes('pnpm')) {
+    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
+  }
+  return execFileSync('pnpm', args, { cwd, encoding: 'utf8' });
+}
+
+/** npm with the npm_* variables of the surrounding pnpm script removed, as a user's shell would have it. */
+function npm(args: string[], cwd: string): string {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function run(command: string, args: string[], cwd: string): { status: number; output: string } {
+  try {
+    return { status: 0, output: execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (error) {
+    const e = error as { status?: number; stdout?: string; stderr?: string };
+    return { status: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+let workDir = '';
+let project = '';
+const tarballs = new Map<string, string>();
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'tessera-packaging-'));
+  const tarballDir = join(workDir, 'tarballs');
+  project = join(workDir, 'project');
+  mkdirSync(tarballDir);
+  mkdirSync(project);
+  for (const { dir, manifest } of publishable) {
+    const before = new Set(readdirSync(tarballDir));
+    pnpm(['pack', '--pack-destination', tarballDir], dir);
+    const created = readdirSync(tarballDir).filter((file) => !before.has(file));
+    if (created.length !== 1) throw new Error(`pnpm pack of ${manifest.name} created ${JSON.stringify(created)}`);
+    tarballs.set(manifest.name, join(tarballDir, created[0]));
+  }
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.values()], project);
+});
+
+afterAll(() => {
+  if (workDir !== '' && process.env.TESSERA_KEEP_PACKAGING_DIR === undefined) rmSync(workDir, { recursive: true, force: true });
+});
+
+const installed = (name: string, ...path: string[]) => join(project, 'node_modules', ...name.split('/'), ...path);
+
+describe('the set of publishable packages', () => {
+  it('includes @tessera/core', () => {
+    expect(publishable.map(({ manifest }) => manifest.name)).toContain('@tessera/core');
+  });
+
+  it('is built before this test runs: each is a workspace devDependency here, so turbo orders ^build', () => {
+    for (const { manifest } of publishable) expect(ownManifest.devDependencies?.[manifest.name]).toBe('workspace:*');
+  });
+});
+
+describe.each(publishable.map(({ manifest }) => manifest.name))('%s installed from its tarball', (name) => {
+  it('contains only package.json, docs and dist/, never sources or tests', () => {
+    const files = execFileSync('tar', ['-tzf', tarballs.get(name)!], { encoding: 'utf8' }).trim().split('\n');
+    expect(files).toContain('package/package.json');
+    expect(files.some((f) => f.startsWith('package/dist/'))).toBe(true);
+    const unexpected = files.filter((f) => !/^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+)$/.test(f));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('has every file its exports map names, a .d.ts for every entry point, and no workspace: ranges', () => {
+    const manifest = readJson<Manifest>(installed(name, 'package.json'));
+    const entries = Object.entries(manifest.exports ?? {});
+    expect(entries.length).toBeGreaterThan(0);
+    for (const [entry, conditions] of entries) {
+      expect(conditions.types, `${name} exports["${entry}"].types`).toMatch(/\.d\.ts$/);
+      for (const target of Object.values(conditions)) expect(existsSync(installed(name, target)), `${name}/${target}`).toBe(true);
+    }
+    const ranges = Object.values({ ...manifest.dependencies });
+    expect(ranges.filter((range) => range.startsWith('workspace:'))).toEqual([]);
+  });
+});
+
+describe('@tessera/core in a fresh npm project', () => {
+  it('has type declarations for both entry points', () => {
+    expect(existsSync(installed('@tessera/core', 'dist', 'index.d.ts'))).toBe(true);
+    expect(existsSync(installed('@tessera/core', 'dist', 'testing', 'index.d.ts'))).toBe(true);
+  });
+
+  it('runs ops and a gradient on the reference backend from plain ESM', () => {
+    writeFileSync(
+      join(project, 'use-core.mjs'),
+      `import assert from 'node:assert/strict';
+import { grad, memory, setBackend, tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+
+registerReferenceBackend();
+await setBackend('reference');
+const sum = tensor([1, 2, 3]).add(1);
+const dx = grad((x) => x.mul(x).sum())(tensor([1, 2, 3]));
+const result = { sum: Array.from(await sum.data()), dx: Array.from(await dx.data()), shape: dx.shape };
+assert.deepEqual(result.sum, [2, 3, 4]);
+assert.deepEqual(result.dx, [2, 4, 6]);
+console.log(JSON.stringify({ ...result, liveTensors: memory().numTensors }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-core.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    const result = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(result).toMatchObject({ sum: [2, 3, 4], dx: [2, 4, 6], shape: [3] });
+  });
+
+  it('typechecks a TypeScript consumer with moduleResolution NodeNext', () => {
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022', 'ESNext.Disposable'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import { grad, setBackend, tensor, type Tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+
+registerReferenceBackend();
+await setBackend('reference');
+const x: Tensor = tensor([1, 2, 3]).add(1);
+const dx: Tensor = grad((t) => t.mul(t).sum())(x);
+const shape: readonly number[] = dx.shape;
+export { shape };
+
+// The declarations are real types, not \`any\`: each line below must be a type error.
+// @ts-expect-error -- Tensor has no method by this name
+x.notAnOp();
+// @ts-expect-error -- setBackend takes a backend name
+await setBackend(42);
+`,
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const { status, output } = run(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], project);
+    expect(output).toBe('');
+    expect(status).toBe(0);
+  });
+});
