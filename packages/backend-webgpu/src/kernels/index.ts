@@ -1,6 +1,8 @@
 import type { KernelTable } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import { elementwiseKernels } from './elementwise.js';
+import { movementKernels } from './movement.js';
+import { reductionKernels } from './reduction.js';
 
 const pending = { unsupported: 'not yet implemented on webgpu' };
 
@@ -8,9 +10,8 @@ const pending = { unsupported: 'not yet implemented on webgpu' };
 export function kernelTable(backend: WebGPUBackend): KernelTable {
   return {
     ...elementwiseKernels(backend),
-    all: pending, any: pending, argMax: pending, argMin: pending, broadcastTo: pending, concat: pending, gather: pending,
-    max: pending, min: pending, pad: pending, prod: pending, reshape: pending, reverse: pending, slice: pending,
-    stridedSlice: pending, sum: pending, tile: pending, transpose: pending, unsortedSegmentSum: pending,
+    ...reductionKernels(backend),
+    ...movementKernels(backend),
     avgPool: pending, avgPoolGrad: pending, conv2d: pending, conv2dBackpropFilter: pending, conv2dBackpropInput: pending,
     cumsum: pending, matMul: pending, maxPool: pending, maxPoolGrad: pending, oneHot: pending, random: pending, range: pending,
   };
