@@ -62,7 +62,7 @@ export interface Program {
   readonly helpers?: string;
   /**
    * The entry point's body. It sees `i` (the flat invocation index), `n` (the thread count),
-   * `lid` (local index), `wid` (workgroup id, flattened over x and y as `group`), `x0..xk` and `y`.
+   * `lid` (local index), `group` (the workgroup id flattened over x and y), `wx`, `wy`, `wz`, `x0..xk` and `y`.
    */
   readonly body: string;
   /** Invocations wanted; a 1-D program guards `i < n` itself. */
@@ -222,6 +222,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = i32(gid.x + gid.y * nwg.x * ${workgroupSize}u);
   let lid = i32(lidu);
   let group = i32(widv.x + widv.y * nwg.x);
+  let wx = i32(widv.x);
+  let wy = i32(widv.y);
+  let wz = i32(widv.z);
   ${program.body}
 }
 `;
