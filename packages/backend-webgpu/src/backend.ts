@@ -90,7 +90,14 @@ export class WebGPUBackend implements Backend {
   async read(id: DataId): Promise<TypedArray> {
     this.check('webgpu: read');
     const { storage } = this.handle(id, 'read');
-    const bytes = await this.runtime.readBytes(storage);
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await this.runtime.readBytes(storage);
+    } catch (error) {
+      // A map fails when the device goes away meanwhile: report the loss, not the map's message.
+      this.check('webgpu: read');
+      throw error;
+    }
     this.check('webgpu: read');
     if (storage.dtype === 'float32') return new Float32Array(bytes, 0, storage.elements);
     if (storage.dtype === 'int32') return new Int32Array(bytes, 0, storage.elements);

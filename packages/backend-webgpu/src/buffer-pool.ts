@@ -64,15 +64,23 @@ export class BufferPool {
     this.awaiting.push({ key: `${buffer.usage}:${buffer.size}`, buffer });
   }
 
+  /** Gives back a buffer whose work has already completed (a staging buffer after its map): reusable at once. */
+  recycle(buffer: GPUBuffer): void {
+    this.inUse--;
+    this.addFree(`${buffer.usage}:${buffer.size}`, buffer);
+  }
+
   /** Called after every queue submit: released buffers become reusable. */
   submitted(): void {
-    for (const { key, buffer } of this.awaiting) {
-      let list = this.free.get(key);
-      if (list === undefined) this.free.set(key, (list = []));
-      list.push(buffer);
-      this.pooledCount++;
-    }
+    for (const { key, buffer } of this.awaiting) this.addFree(key, buffer);
     this.awaiting = [];
+  }
+
+  private addFree(key: string, buffer: GPUBuffer): void {
+    let list = this.free.get(key);
+    if (list === undefined) this.free.set(key, (list = []));
+    list.push(buffer);
+    this.pooledCount++;
   }
 
   stats(): PoolStats {

@@ -164,7 +164,8 @@ export class GpuRuntime {
       return staging.getMappedRange(0, storage.bytes).slice(0);
     } finally {
       if (staging.mapState === 'mapped') staging.unmap();
-      this.pool.release(staging);
+      // The copy into it has completed (the map waited for it), so it may be lent again at once.
+      this.pool.recycle(staging);
     }
   }
 
