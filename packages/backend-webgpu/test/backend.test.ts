@@ -164,6 +164,28 @@ describe('command batching', () => {
   });
 });
 
+describe('dispatch layout', () => {
+  it('covers more than 65535 workgroups in one dimension (elementwise and reduction cells)', async () => {
+    const size = 65536 * 64 + 100; // 65538 workgroups of 64: needs the second grid dimension
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = i % 1000;
+    const x = tensor(values);
+    const y = x.add(1);
+    const out = await y.data();
+    expect(out.length).toBe(size);
+    expect([out[0], out[999], out[65535 * 64 + 7], out[size - 1]]).toEqual([1, 1000, ((65535 * 64 + 7) % 1000) + 1, ((size - 1) % 1000) + 1]);
+    x.dispose();
+    y.dispose();
+    const cells = 70000; // one workgroup per output cell: 70000 > 65535
+    const pairs = tensor(Float32Array.from({ length: cells * 2 }, (_, i) => i), [cells, 2]);
+    const sums = pairs.sum(1);
+    const s = await sums.data();
+    expect([s[0], s[1], s[65535], s[cells - 1]]).toEqual([1, 5, 4 * 65535 + 1, 4 * (cells - 1) + 1]);
+    pairs.dispose();
+    sums.dispose();
+  });
+});
+
 describe('random', () => {
   it('reproduces core’s Philox words bit for bit for uniform draws', async () => {
     const seed: [number, number] = [0x12345678, 0x9abcdef0];
