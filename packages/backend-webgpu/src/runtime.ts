@@ -113,7 +113,7 @@ export class GpuRuntime {
     const pipeline = this.pipeline(program);
     const params = new Int32Array(MAX_PARAMS);
     if (program.params.length > MAX_PARAMS - RESERVED_PARAMS) {
-      throw new Error(`webgpu: ${program.key} has ${program.params.length} parameters, more than ${MAX_PARAMS - RESERVED_PARAMS}`);
+      throw new RangeError(`webgpu: ${program.key} has ${program.params.length} parameters, more than ${MAX_PARAMS - RESERVED_PARAMS}`);
     }
     params[0] = program.threads;
     params[1] = 0x7f800000;

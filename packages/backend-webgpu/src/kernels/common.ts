@@ -1,5 +1,5 @@
 import type { DataId, DType, KernelInput, Shape, TensorInfo } from '@tessera/core';
-import { sizeOf } from '@tessera/core';
+import { ShapeError, sizeOf } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import type { Handle, Program, ProgramInput } from '../runtime.js';
 
@@ -30,7 +30,7 @@ export function padTo(values: readonly number[], length = MAX_RANK, fill = 0): n
 
 export function assertRank(op: string, shape: Shape): void {
   if (shape.length > MAX_RANK) {
-    throw new Error(`${op}: the webgpu backend handles tensors up to rank ${MAX_RANK}, got rank ${shape.length}; reshape to fewer axes first`);
+    throw new ShapeError(`${op}: the webgpu backend handles tensors up to rank ${MAX_RANK}, got rank ${shape.length}; reshape to fewer axes first`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AttrsOf, DataId, DType, Kernel, KernelInput, OpName, TensorInfo } from '@tessera/core';
+import { DTypeError } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import { assertRank, broadcastStrides, input, offsetsWgsl, padTo, run, MAX_RANK } from './common.js';
 import { MATH_WGSL } from './math-wgsl.js';
@@ -114,7 +115,7 @@ export function elementwiseKernels(backend: WebGPUBackend): ElementwiseKernels {
   const byTable = (name: string): Kernel => (inputs, _attrs, [out]) => {
     const dtype = name === 'where' ? inputs[1].dtype : inputs[0].dtype;
     const expr = table[name][dtype];
-    if (expr === undefined) throw new Error(`${name}: the webgpu backend has no ${dtype} kernel`);
+    if (expr === undefined) throw new DTypeError(`${name}: the webgpu backend has no ${dtype} kernel (core's inference should have rejected it)`);
     return [elementwiseKernel(backend, name, inputs, out, expr, dtype)];
   };
   const kernels = Object.fromEntries(Object.keys(TABLE).map((name) => [name, byTable(name)])) as Record<string, Kernel>;
