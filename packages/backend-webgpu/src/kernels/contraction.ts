@@ -5,8 +5,17 @@ import type { WebGPUBackend } from '../backend.js';
 import { WGSL_TYPE } from '../runtime.js';
 import { assertRank, input, padTo, run, stridesOf } from './common.js';
 
-/** Output tile edge: each workgroup computes a TILE × TILE block, staging TILE-wide slices of A and B. */
+/** Output tile edge of conv2d's implicit GEMM: each workgroup computes a TILE × TILE block. */
 const TILE = 16;
+
+/**
+ * matMul's blocking: a workgroup of 8 × 8 threads computes a 32 × 32 output block, each thread a
+ * 4 × 4 patch held in registers, stepping through K in slices of 32 staged in workgroup memory.
+ * Each staged value then feeds four multiply-adds instead of one.
+ */
+const MM_BLOCK = 32;
+const MM_THREADS = 64;
+const MM_PATCH = 4;
 
 /**
  * Batched matMul tiled through workgroup memory. Parameters:
@@ -29,21 +38,23 @@ function matMul(backend: WebGPUBackend, [a, b]: readonly KernelInput[], { transp
   const type = WGSL_TYPE[out.dtype];
   const zero = out.dtype === 'float32' ? '0.0' : '0';
   const batches = sizeOf(batchShape);
+  const staged = MM_BLOCK * MM_BLOCK;
+  const side = MM_BLOCK / MM_PATCH;
   return run(
     backend,
     {
-      key: 'matMul:tiled',
+      key: 'matMul:blocked',
       inputs: [input(backend, a, 'matMul'), input(backend, b, 'matMul')],
       outputDType: out.dtype,
       params: [m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchShape.length, ...padTo(batchShape, 8, 1), ...padTo(batchStrides(a.shape)), ...padTo(batchStrides(b.shape))],
-      helpers: `var<workgroup> As: array<${type}, ${TILE * TILE}>;\nvar<workgroup> Bs: array<${type}, ${TILE * TILE}>;`,
-      body: `let tr = lid / ${TILE};
-  let tc = lid % ${TILE};
-  let row = wy * ${TILE} + tr;
-  let col = wx * ${TILE} + tc;
-  let M = q(0);
+      helpers: `var<workgroup> As: array<${type}, ${staged}>;\nvar<workgroup> Bs: array<${type}, ${staged}>;`,
+      body: `let M = q(0);
   let N = q(1);
   let K = q(2);
+  let tx = lid % ${side};
+  let ty = lid / ${side};
+  let rowBase = wy * ${MM_BLOCK};
+  let colBase = wx * ${MM_BLOCK};
   var aOff = 0;
   var bOff = 0;
   var rem = wz;
@@ -54,24 +65,48 @@ function matMul(backend: WebGPUBackend, [a, b]: readonly KernelInput[], { transp
     aOff += c * q(14 + d);
     bOff += c * q(22 + d);
   }
-  var acc: ${type} = ${zero};
-  for (var t = 0; t < K; t += ${TILE}) {
-    let ak = t + tc;
-    var av: ${type} = ${zero};
-    if (row < M && ak < K) { av = x0[aOff + select(row * K + ak, ak * M + row, q(3) != 0)]; }
-    As[lid] = av;
-    let bk = t + tr;
-    var bv: ${type} = ${zero};
-    if (bk < K && col < N) { bv = x1[bOff + select(bk * N + col, col * K + bk, q(4) != 0)]; }
-    Bs[lid] = bv;
+  var acc: array<${type}, ${MM_PATCH * MM_PATCH}>;
+  for (var t = 0; t < K; t += ${MM_BLOCK}) {
+    for (var e = 0; e < ${staged / MM_THREADS}; e++) {
+      let idx = lid + e * ${MM_THREADS};
+      let r = idx / ${MM_BLOCK};
+      let c = idx % ${MM_BLOCK};
+      // As[r][c] = A[rowBase + r, t + c]; Bs[r][c] = B[t + r, colBase + c].
+      let am = rowBase + r;
+      let ak = t + c;
+      var av: ${type} = ${zero};
+      if (am < M && ak < K) { av = x0[aOff + select(am * K + ak, ak * M + am, q(3) != 0)]; }
+      As[idx] = av;
+      let bk = t + r;
+      let bn = colBase + c;
+      var bv: ${type} = ${zero};
+      if (bk < K && bn < N) { bv = x1[bOff + select(bk * N + bn, bn * K + bk, q(4) != 0)]; }
+      Bs[idx] = bv;
+    }
     workgroupBarrier();
-    for (var p = 0; p < ${TILE}; p++) { acc += As[tr * ${TILE} + p] * Bs[p * ${TILE} + tc]; }
+    for (var p = 0; p < ${MM_BLOCK}; p++) {
+      var av: array<${type}, ${MM_PATCH}>;
+      var bv: array<${type}, ${MM_PATCH}>;
+      for (var r = 0; r < ${MM_PATCH}; r++) {
+        av[r] = As[(ty * ${MM_PATCH} + r) * ${MM_BLOCK} + p];
+        bv[r] = Bs[p * ${MM_BLOCK} + tx * ${MM_PATCH} + r];
+      }
+      for (var r = 0; r < ${MM_PATCH}; r++) {
+        for (var c = 0; c < ${MM_PATCH}; c++) { acc[r * ${MM_PATCH} + c] += av[r] * bv[c]; }
+      }
+    }
     workgroupBarrier();
   }
-  if (row < M && col < N) { y[(wz * M + row) * N + col] = acc; }`,
+  for (var r = 0; r < ${MM_PATCH}; r++) {
+    let row = rowBase + ty * ${MM_PATCH} + r;
+    for (var c = 0; c < ${MM_PATCH}; c++) {
+      let col = colBase + tx * ${MM_PATCH} + c;
+      if (row < M && col < N) { y[(wz * M + row) * N + col] = acc[r * ${MM_PATCH} + c]; }
+    }
+  }`,
       threads: batches * m * n,
-      workgroupSize: TILE * TILE,
-      workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), batches],
+      workgroupSize: MM_THREADS,
+      workgroups: [Math.ceil(n / MM_BLOCK), Math.ceil(m / MM_BLOCK), batches],
     },
     out,
   );
