@@ -4,21 +4,11 @@ import type { ConvGeometry } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import { WGSL_TYPE } from '../runtime.js';
 import { assertRank, input, padTo, run, stridesOf } from './common.js';
-
-/** Output tile edge of conv2d's implicit GEMM: each workgroup computes a TILE × TILE block. */
-const TILE = 16;
-
-/**
- * matMul's blocking: a workgroup of 8 × 8 threads computes a 32 × 32 output block, each thread a
- * 4 × 4 patch held in registers, stepping through K in slices of 32 staged in workgroup memory.
- * Each staged value then feeds four multiply-adds instead of one.
- */
-const MM_BLOCK = 32;
-const MM_THREADS = 64;
-const MM_PATCH = 4;
+import type { GemmShader } from './gemm.js';
+import { GEMM_THREADS, gemmBody, gemmHelpers, gemmWorkgroups } from './gemm.js';
 
 /**
- * Batched matMul tiled through workgroup memory. Parameters:
+ * Batched matMul on the blocked GEMM. Parameters:
  * [M, N, K, transposeA, transposeB, batchRank, batchShape×8, aBatchStrides×8, bBatchStrides×8]
  * (batch strides in elements, 0 where a side broadcasts).
  */
@@ -35,78 +25,40 @@ function matMul(backend: WebGPUBackend, [a, b]: readonly KernelInput[], { transp
     const lead = batchShape.length - own.length;
     return batchShape.map((_, d) => (d < lead || own[d - lead] === 1 ? 0 : strides[d - lead] * matrix));
   };
-  const type = WGSL_TYPE[out.dtype];
-  const zero = out.dtype === 'float32' ? '0.0' : '0';
   const batches = sizeOf(batchShape);
-  const staged = MM_BLOCK * MM_BLOCK;
-  const side = MM_BLOCK / MM_PATCH;
-  return run(
-    backend,
-    {
-      key: 'matMul:blocked',
-      inputs: [input(backend, a, 'matMul'), input(backend, b, 'matMul')],
-      outputDType: out.dtype,
-      params: [m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchShape.length, ...padTo(batchShape, 8, 1), ...padTo(batchStrides(a.shape)), ...padTo(batchStrides(b.shape))],
-      helpers: `var<workgroup> As: array<${type}, ${staged}>;\nvar<workgroup> Bs: array<${type}, ${staged}>;`,
-      body: `let M = q(0);
+  const shader: GemmShader = {
+    type: WGSL_TYPE[out.dtype],
+    functions: `var<private> a_off: i32;
+var<private> b_off: i32;
+var<private> c_off: i32;
+fn load_a(row: i32, k: i32) -> ${WGSL_TYPE[out.dtype]} { return x0[a_off + select(row * q(2) + k, k * q(0) + row, q(3) != 0)]; }
+fn load_b(k: i32, col: i32) -> ${WGSL_TYPE[out.dtype]} { return x1[b_off + select(k * q(1) + col, col * q(2) + k, q(4) != 0)]; }
+fn store_c(row: i32, col: i32, value: ${WGSL_TYPE[out.dtype]}) { y[c_off + row * q(1) + col] = value; }`,
+    setup: `let M = q(0);
   let N = q(1);
   let K = q(2);
-  let tx = lid % ${side};
-  let ty = lid / ${side};
-  let rowBase = wy * ${MM_BLOCK};
-  let colBase = wx * ${MM_BLOCK};
-  var aOff = 0;
-  var bOff = 0;
   var rem = wz;
   for (var d = q(5) - 1; d >= 0; d--) {
     let s = q(6 + d);
     let c = rem % s;
     rem = rem / s;
-    aOff += c * q(14 + d);
-    bOff += c * q(22 + d);
+    a_off += c * q(14 + d);
+    b_off += c * q(22 + d);
   }
-  var acc: array<${type}, ${MM_PATCH * MM_PATCH}>;
-  for (var t = 0; t < K; t += ${MM_BLOCK}) {
-    for (var e = 0; e < ${staged / MM_THREADS}; e++) {
-      let idx = lid + e * ${MM_THREADS};
-      let r = idx / ${MM_BLOCK};
-      let c = idx % ${MM_BLOCK};
-      // As[r][c] = A[rowBase + r, t + c]; Bs[r][c] = B[t + r, colBase + c].
-      let am = rowBase + r;
-      let ak = t + c;
-      var av: ${type} = ${zero};
-      if (am < M && ak < K) { av = x0[aOff + select(am * K + ak, ak * M + am, q(3) != 0)]; }
-      As[idx] = av;
-      let bk = t + r;
-      let bn = colBase + c;
-      var bv: ${type} = ${zero};
-      if (bk < K && bn < N) { bv = x1[bOff + select(bk * N + bn, bn * K + bk, q(4) != 0)]; }
-      Bs[idx] = bv;
-    }
-    workgroupBarrier();
-    for (var p = 0; p < ${MM_BLOCK}; p++) {
-      var av: array<${type}, ${MM_PATCH}>;
-      var bv: array<${type}, ${MM_PATCH}>;
-      for (var r = 0; r < ${MM_PATCH}; r++) {
-        av[r] = As[(ty * ${MM_PATCH} + r) * ${MM_BLOCK} + p];
-        bv[r] = Bs[p * ${MM_BLOCK} + tx * ${MM_PATCH} + r];
-      }
-      for (var r = 0; r < ${MM_PATCH}; r++) {
-        for (var c = 0; c < ${MM_PATCH}; c++) { acc[r * ${MM_PATCH} + c] += av[r] * bv[c]; }
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var r = 0; r < ${MM_PATCH}; r++) {
-    let row = rowBase + ty * ${MM_PATCH} + r;
-    for (var c = 0; c < ${MM_PATCH}; c++) {
-      let col = colBase + tx * ${MM_PATCH} + c;
-      if (row < M && col < N) { y[(wz * M + row) * N + col] = acc[r * ${MM_PATCH} + c]; }
-    }
-  }`,
+  c_off = wz * M * N;`,
+  };
+  return run(
+    backend,
+    {
+      key: 'matMul:gemm',
+      inputs: [input(backend, a, 'matMul'), input(backend, b, 'matMul')],
+      outputDType: out.dtype,
+      params: [m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchShape.length, ...padTo(batchShape, 8, 1), ...padTo(batchStrides(a.shape)), ...padTo(batchStrides(b.shape))],
+      helpers: gemmHelpers(shader),
+      body: gemmBody(shader),
       threads: batches * m * n,
-      workgroupSize: MM_THREADS,
-      workgroups: [Math.ceil(n / MM_BLOCK), Math.ceil(m / MM_BLOCK), batches],
+      workgroupSize: GEMM_THREADS,
+      workgroups: gemmWorkgroups(m, n, batches),
     },
     out,
   );
@@ -127,6 +79,23 @@ const GEOMETRY = /* wgsl */ `
   let sh = q(6); let sw = q(7); let dh = q(8); let dw = q(9); let pt = q(10); let pl = q(11);
   let outH = q(12); let outW = q(13); let outC = q(14); let inPer = q(15); let outPer = q(16);`;
 
+/** WGSL: the input value under row r (an output pixel) and tap k of an implicit im2col matrix, 0 in padding. */
+const IM2COL = /* wgsl */ `
+var<private> grp: i32;
+fn im2col(r: i32, k: i32) -> f32 {
+  let inH = q(1); let inW = q(2); let C = q(3); let kw = q(5); let inPer = q(15);
+  let ox = r % q(13);
+  let oy = (r / q(13)) % q(12);
+  let nb = r / (q(13) * q(12));
+  let ci = k % inPer;
+  let j = (k / inPer) % kw;
+  let i = k / (inPer * kw);
+  let iy = oy * q(6) - q(10) + i * q(8);
+  let ix = ox * q(7) - q(11) + j * q(9);
+  if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) { return 0.0; }
+  return x0[((nb * inH + iy) * inW + ix) * C + grp * inPer + ci];
+}`;
+
 /**
  * conv2d as an implicit GEMM per group: rows are output pixels (n, oy, ox), columns the group's
  * output channels, the inner dimension the filter taps (i, j, ci); A's tiles are gathered from the
@@ -135,51 +104,30 @@ const GEOMETRY = /* wgsl */ `
 function conv2d(backend: WebGPUBackend, [x, filter]: readonly KernelInput[], attrs: AttrsOf<'conv2d'>, out: TensorInfo) {
   const g = convGeometry('conv2d', x.shape, filter.shape, attrs);
   const rows = g.batch * g.outHeight * g.outWidth;
-  const inner = g.kernelHeight * g.kernelWidth * g.inChannelsPerGroup;
+  const taps = g.kernelHeight * g.kernelWidth * g.inChannelsPerGroup;
+  const shader: GemmShader = {
+    type: 'f32',
+    functions: `${IM2COL}
+fn load_a(row: i32, k: i32) -> f32 { return im2col(row, k); }
+fn load_b(k: i32, col: i32) -> f32 { return x1[k * q(14) + grp * q(16) + col]; }
+fn store_c(row: i32, col: i32, value: f32) { y[row * q(14) + grp * q(16) + col] = value; }`,
+    setup: `let M = q(17);
+  let N = q(16);
+  let K = q(18);
+  grp = wz;`,
+  };
   return run(
     backend,
     {
       key: 'conv2d:implicit-gemm',
       inputs: [input(backend, x, 'conv2d'), input(backend, filter, 'conv2d')],
       outputDType: out.dtype,
-      params: [...geometryParams(g), rows, inner],
-      helpers: `var<workgroup> As: array<f32, ${TILE * TILE}>;\nvar<workgroup> Bs: array<f32, ${TILE * TILE}>;`,
-      body: `${GEOMETRY}
-  let M = q(17);
-  let K = q(18);
-  let tr = lid / ${TILE};
-  let tc = lid % ${TILE};
-  let row = wy * ${TILE} + tr;
-  let col = wx * ${TILE} + tc;
-  let grp = wz;
-  let ox = row % outW;
-  let oy = (row / outW) % outH;
-  let nb = row / (outW * outH);
-  var acc = 0.0;
-  for (var t = 0; t < K; t += ${TILE}) {
-    let ak = t + tc;
-    var av = 0.0;
-    if (row < M && ak < K) {
-      let ci = ak % inPer;
-      let j = (ak / inPer) % kw;
-      let i = ak / (inPer * kw);
-      let iy = oy * sh - pt + i * dh;
-      let ix = ox * sw - pl + j * dw;
-      if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) { av = x0[((nb * inH + iy) * inW + ix) * C + grp * inPer + ci]; }
-    }
-    As[lid] = av;
-    let bk = t + tr;
-    var bv = 0.0;
-    if (bk < K && col < outPer) { bv = x1[bk * outC + grp * outPer + col]; }
-    Bs[lid] = bv;
-    workgroupBarrier();
-    for (var p = 0; p < ${TILE}; p++) { acc += As[tr * ${TILE} + p] * Bs[p * ${TILE} + tc]; }
-    workgroupBarrier();
-  }
-  if (row < M && col < outPer) { y[row * outC + grp * outPer + col] = acc; }`,
+      params: [...geometryParams(g), rows, taps],
+      helpers: gemmHelpers(shader),
+      body: gemmBody(shader),
       threads: rows * g.outChannels,
-      workgroupSize: TILE * TILE,
-      workgroups: [Math.ceil(g.outChannelsPerGroup / TILE), Math.ceil(rows / TILE), g.groups],
+      workgroupSize: GEMM_THREADS,
+      workgroups: gemmWorkgroups(rows, g.outChannelsPerGroup, g.groups),
     },
     out,
   );
@@ -226,37 +174,37 @@ function conv2dBackpropInput(backend: WebGPUBackend, [dy, filter]: readonly Kern
   );
 }
 
-/** dfilter: one thread per filter tap sums x · dy over the batch and output positions. */
+/**
+ * dfilter as an implicit GEMM per group: dF[tap, o] = Σ_pixels im2col(x)[pixel, tap] · dy[pixel, o],
+ * so A is the transposed im2col matrix, read on the fly like conv2d's.
+ */
 function conv2dBackpropFilter(backend: WebGPUBackend, [x, dy]: readonly KernelInput[], attrs: AttrsOf<'conv2dBackpropFilter'>, out: TensorInfo) {
   const g = convGeometry('conv2dBackpropFilter', x.shape, attrs.filterShape, attrs);
+  const rows = g.batch * g.outHeight * g.outWidth;
+  const taps = g.kernelHeight * g.kernelWidth * g.inChannelsPerGroup;
+  const shader: GemmShader = {
+    type: 'f32',
+    functions: `${IM2COL}
+fn load_a(tap: i32, pixel: i32) -> f32 { return im2col(pixel, tap); }
+fn load_b(pixel: i32, col: i32) -> f32 { return x1[pixel * q(14) + grp * q(16) + col]; }
+fn store_c(tap: i32, col: i32, value: f32) { y[tap * q(14) + grp * q(16) + col] = value; }`,
+    setup: `let M = q(18);
+  let N = q(16);
+  let K = q(17);
+  grp = wz;`,
+  };
   return run(
     backend,
     {
-      key: 'conv2dBackpropFilter:direct',
+      key: 'conv2dBackpropFilter:implicit-gemm',
       inputs: [input(backend, x, 'conv2dBackpropFilter'), input(backend, dy, 'conv2dBackpropFilter')],
       outputDType: out.dtype,
-      params: geometryParams(g),
-      body: `if (i >= n) { return; }
-  ${GEOMETRY}
-  let o = i % outC;
-  let ci = (i / outC) % inPer;
-  let kj = (i / (outC * inPer)) % kw;
-  let ki = i / (outC * inPer * kw);
-  let c = (o / outPer) * inPer + ci;
-  var acc = 0.0;
-  for (var nb = 0; nb < batch; nb++) {
-    for (var oy = 0; oy < outH; oy++) {
-      let iy = oy * sh - pt + ki * dh;
-      if (iy < 0 || iy >= inH) { continue; }
-      for (var ox = 0; ox < outW; ox++) {
-        let ix = ox * sw - pl + kj * dw;
-        if (ix < 0 || ix >= inW) { continue; }
-        acc += x0[((nb * inH + iy) * inW + ix) * C + c] * x1[((nb * outH + oy) * outW + ox) * outC + o];
-      }
-    }
-  }
-  y[i] = acc;`,
-      threads: sizeOf(out.shape),
+      params: [...geometryParams(g), rows, taps],
+      helpers: gemmHelpers(shader),
+      body: gemmBody(shader),
+      threads: taps * g.outChannels,
+      workgroupSize: GEMM_THREADS,
+      workgroups: gemmWorkgroups(taps, g.outChannelsPerGroup, g.groups),
     },
     out,
   );
