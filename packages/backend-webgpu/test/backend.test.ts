@@ -186,6 +186,35 @@ describe('dispatch layout', () => {
   });
 });
 
+describe('long reductions', () => {
+  it('splits a long reduction over few cells into chunks and folds them exactly', async () => {
+    const size = 100_000;
+    const values = Float32Array.from({ length: size }, (_, i) => i % 7);
+    const x = tensor(values);
+    const expectedSum = values.reduce((a, v) => a + v, 0);
+    const dispatches = backend.stats().dispatches;
+    const sum = x.sum();
+    expect(backend.stats().dispatches).toBe(dispatches + 2); // chunks, then their fold
+    const max = x.max();
+    expect((await sum.data())[0]).toBe(expectedSum);
+    expect((await max.data())[0]).toBe(6);
+    const rows = x.reshape([4, 25_000]);
+    const rowSums = rows.sum(1);
+    const expectedRows = [0, 1, 2, 3].map((r) => values.subarray(r * 25_000, (r + 1) * 25_000).reduce((a, v) => a + v, 0));
+    expect(Array.from(await rowSums.data())).toEqual(expectedRows);
+    values[77_777] = NaN;
+    const withNaN = tensor(values);
+    const nanMax = withNaN.max();
+    expect((await nanMax.data())[0]).toBeNaN();
+    const flags = tensor(Uint8Array.from({ length: size }, (_, i) => (i === 99_999 ? 1 : 0)), [size], 'bool');
+    const anyTrue = flags.any();
+    const allTrue = flags.all();
+    expect(Array.from(await anyTrue.data())).toEqual([1]);
+    expect(Array.from(await allTrue.data())).toEqual([0]);
+    [x, sum, max, rows, rowSums, withNaN, nanMax, flags, anyTrue, allTrue].forEach((t) => t.dispose());
+  });
+});
+
 describe('random', () => {
   it('reproduces core’s Philox words bit for bit for uniform draws', async () => {
     const seed: [number, number] = [0x12345678, 0x9abcdef0];

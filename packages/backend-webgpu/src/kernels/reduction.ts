@@ -1,6 +1,7 @@
 import type { AttrsOf, DataId, DType, KernelInput, TensorInfo } from '@tessera/core';
 import { sizeOf } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
+import type { Program, ProgramInput } from '../runtime.js';
 import { WGSL_TYPE } from '../runtime.js';
 import { assertRank, input, padTo, run, stridesOf } from './common.js';
 import { MATH_WGSL } from './math-wgsl.js';
@@ -8,12 +9,20 @@ import { MATH_WGSL } from './math-wgsl.js';
 /** Threads per output cell; each folds a strided share of the cell's inputs, then the tree halves them. */
 const WORKGROUP = 64;
 
+/** A reduction longer than this, over few enough cells, is split in chunks reduced in a second pass. */
+const CHUNK = 4096;
+const SPLIT_BELOW_CELLS = 1024;
+
 /**
  * Parameters of every reduction: the kept axes (sizes, strides) locate a cell's first input, the
- * reduced axes (sizes, strides) walk its inputs.
- * [numKept, keptSizes×8, keptStrides×8, numReduced, reducedSizes×8, reducedStrides×8, reduceSize, cells]
+ * reduced axes (sizes, strides) walk its inputs; workgroup g reduces chunk g % chunks of cell g / chunks.
+ * [numKept, keptSizes×8, keptStrides×8, numReduced, reducedSizes×8, reducedStrides×8, reduceSize, cells, chunkSize, chunks]
  */
-function reductionParams(shape: readonly number[], axes: readonly number[]): { params: number[]; cells: number; reduceSize: number } {
+function reductionParams(
+  shape: readonly number[],
+  axes: readonly number[],
+  split = false,
+): { params: number[]; cells: number; reduceSize: number; chunks: number } {
   const strides = stridesOf(shape);
   const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const reduced = shape.map((_, d) => d).filter((d) => axes.includes(d));
@@ -29,14 +38,20 @@ function reductionParams(shape: readonly number[], axes: readonly number[]): { p
     reduceSize,
     cells,
   ];
-  return { params, cells, reduceSize };
+  const chunks = split && cells < SPLIT_BELOW_CELLS && reduceSize > 2 * CHUNK ? Math.ceil(reduceSize / CHUNK) : 1;
+  params.push(chunks > 1 ? CHUNK : reduceSize, chunks);
+  return { params, cells, reduceSize, chunks };
 }
 
 const CELL_BASE = /* wgsl */ `
-  let live = group < q(35);
+  let cell = group / q(37);
+  let chunk = group % q(37);
+  let live = cell < q(35);
+  let first = chunk * q(36);
+  let end = min(q(34), first + q(36));
   var base = 0;
   if (live) {
-    var rem = group;
+    var rem = cell;
     for (var d = q(0) - 1; d >= 0; d--) {
       let s = q(1 + d);
       base += (rem % s) * q(9 + d);
@@ -84,23 +99,20 @@ function fold(op: string, dtype: DType): Fold {
   }
 }
 
-function reduceKernel(backend: WebGPUBackend, op: string, x: KernelInput, axes: readonly number[], out: TensorInfo): DataId {
-  assertRank(op, x.shape);
-  const { params, cells } = reductionParams(x.shape, axes);
-  const type = WGSL_TYPE[out.dtype];
-  const { init, combine } = fold(op, out.dtype);
-  return run(
-    backend,
-    {
-      key: `${op}:tree`,
-      inputs: [input(backend, x, op)],
-      outputDType: out.dtype,
-      params,
-      helpers: `${MATH_WGSL}\nvar<workgroup> partial: array<${type}, ${WORKGROUP}>;`,
-      body: `${CELL_BASE}
+/** One pass of a fold reduction: workgroup g writes the fold of its chunk to y[g]. */
+function foldPass(op: string, dtype: DType, params: number[], groups: number, source: ProgramInput): Program {
+  const type = WGSL_TYPE[dtype];
+  const { init, combine } = fold(op, dtype);
+  return {
+    key: `${op}:tree`,
+    inputs: [source],
+    outputDType: dtype,
+    params,
+    helpers: `${MATH_WGSL}\nvar<workgroup> partial: array<${type}, ${WORKGROUP}>;`,
+    body: `${CELL_BASE}
   var acc: ${type} = ${init};
   if (live) {
-    for (var r = lid; r < q(34); r += ${WORKGROUP}) {
+    for (var r = first + lid; r < end; r += ${WORKGROUP}) {
       ${REDUCED_OFFSET}
       acc = ${combine('acc', 'x0[off]')};
     }
@@ -112,12 +124,29 @@ function reduceKernel(backend: WebGPUBackend, op: string, x: KernelInput, axes: 
     workgroupBarrier();
   }
   if (lid == 0 && live) { y[group] = partial[0]; }`,
-      threads: cells * WORKGROUP,
-      workgroupSize: WORKGROUP,
-      workgroups: workgroups(cells),
-    },
-    out,
-  );
+    threads: groups * WORKGROUP,
+    workgroupSize: WORKGROUP,
+    workgroups: workgroups(groups),
+  };
+}
+
+/**
+ * sum, prod, max, min, any, all. A long reduction over few cells (a loss, a global max) is cut in
+ * chunks so the whole GPU works on it; a second pass folds each cell's chunk results.
+ */
+function reduceKernel(backend: WebGPUBackend, op: string, x: KernelInput, axes: readonly number[], out: TensorInfo): DataId {
+  assertRank(op, x.shape);
+  backend.check(op);
+  const { params, cells, chunks } = reductionParams(x.shape, axes, true);
+  const source = input(backend, x, op);
+  if (chunks === 1) return backend.track(backend.runtime.run(foldPass(op, out.dtype, params, cells, source), cells));
+  const partials = backend.runtime.allocate(cells * chunks, out.dtype);
+  backend.runtime.run(foldPass(op, out.dtype, params, cells * chunks, source), cells * chunks, partials);
+  const second = reductionParams([cells, chunks], [1]).params;
+  const result = backend.track(backend.runtime.run(foldPass(op, out.dtype, second, cells, { handle: partials, dtype: out.dtype }), cells));
+  // Recorded work still reads the partials: the pool holds the buffer back until it is submitted.
+  backend.runtime.pool.release(partials.storage.buffer);
+  return result;
 }
 
 /** argMax/argMin: (value, index) pairs; NaN beats every number and the lower index wins ties, as the reference. */
@@ -151,7 +180,7 @@ fn beats(v: ${type}, vi: i32, w: ${type}, wi: i32) -> bool {
   var best: ${type} = ${type}(0);
   var bestAt = -1;
   if (live) {
-    for (var r = lid; r < q(34); r += ${WORKGROUP}) {
+    for (var r = first + lid; r < end; r += ${WORKGROUP}) {
       ${REDUCED_OFFSET}
       let v = x0[off];
       if (beats(best, bestAt, v, r)) { best = v; bestAt = r; }
