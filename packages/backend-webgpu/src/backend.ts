@@ -73,7 +73,7 @@ export class WebGPUBackend implements Backend {
     return handle;
   }
 
-  /** A new handle for fresh kernel output storage (kernels call this through `output`). */
+  /** Counts a fresh storage (a write or a kernel output) in `memory()`. */
   track(handle: Handle): Handle {
     this.numBytes += handle.storage.bytes;
     this.storages++;

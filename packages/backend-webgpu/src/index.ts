@@ -17,18 +17,20 @@ export type { GpuContext } from './device.js';
 /** Below the WASM backend's default priority (1): WebGPU is used when asked for. */
 export const WEBGPU_PRIORITY = 0;
 
+/** The instance the engine holds for 'webgpu', so a late loss of an older device cannot unregister a newer one. */
+let current: WebGPUBackend | undefined;
+
 async function createBackend(): Promise<WebGPUBackend> {
   const context = await acquireDevice();
-  return new WebGPUBackend(context, () => {
+  const backend = new WebGPUBackend(context, (lost) => {
+    if (lost !== current) return;
     // A lost device cannot come back: drop the instance so the next setBackend('webgpu') makes a new one.
-    const wasActive = engine.backendName === 'webgpu';
+    current = undefined;
     engine.removeBackend('webgpu');
     registerBackend('webgpu', createBackend, WEBGPU_PRIORITY);
-    if (wasActive) lostWhileActive = true;
   });
+  current = backend;
+  return backend;
 }
-
-/** Whether the device was lost while 'webgpu' was the active backend (for diagnostics). */
-export let lostWhileActive = false;
 
 if (!engine.backendNames().includes('webgpu')) registerBackend('webgpu', createBackend, WEBGPU_PRIORITY);

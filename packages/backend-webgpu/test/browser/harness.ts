@@ -94,9 +94,21 @@ export async function runInChromium(chromium: string, script: string, timeoutMs:
       });
     });
   } finally {
-    browser?.removeAllListeners('exit');
-    browser?.kill();
     server.close();
-    rmSync(profile, { recursive: true, force: true });
+    if (browser !== undefined) {
+      browser.removeAllListeners('exit');
+      const exited = new Promise((resolve) => {
+        browser!.once('exit', resolve);
+        setTimeout(resolve, 5000);
+      });
+      if (browser.exitCode === null) browser.kill();
+      await exited;
+    }
+    // Chromium's helpers may still be closing files in the profile; a leftover temp dir is harmless.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch {
+      // Left for the OS's temp cleanup.
+    }
   }
 }
