@@ -102,6 +102,12 @@ export class GpuRuntime {
   /** New tensor storage of `elements` 32-bit words. */
   allocate(elements: number, dtype: DType): Handle {
     const bytes = Math.max(4, elements * 4);
+    const limit = Math.min(this.device.limits.maxBufferSize, this.device.limits.maxStorageBufferBindingSize);
+    if (bytes > limit) {
+      throw new RangeError(
+        `webgpu: a ${dtype} tensor of ${elements} elements needs ${bytes} bytes, more than this device's largest storage buffer (${limit} bytes)`,
+      );
+    }
     const usage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     return { storage: { buffer: this.pool.acquire(bytes, usage), dtype, elements, bytes, refs: 1 }, freed: false };
   }

@@ -63,6 +63,15 @@ describe('memory', () => {
     expect(backend.memory()).toEqual(before);
   });
 
+  it('refuses a tensor larger than the device’s largest storage buffer, naming both sizes', () => {
+    const limits = backend.context.device.limits;
+    const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+    const elements = limit / 4 + 1;
+    expect(() => backend.runtime.allocate(elements, 'float32')).toThrow(
+      new RegExp(`${elements} elements needs ${elements * 4} bytes, more than this device's largest storage buffer \\(${limit} bytes\\)`),
+    );
+  });
+
   it('rounds buffer sizes to classes', () => {
     expect(sizeClass(1)).toBe(16);
     expect(sizeClass(100)).toBe(128);
