@@ -80,21 +80,30 @@ function castExpr(from: DType, to: DType): Expr {
 /** Parameter layout: [rank, outShape × MAX_RANK, strides of input k × MAX_RANK ...]. */
 function elementwiseKernel(backend: WebGPUBackend, opName: string, inputs: readonly KernelInput[], out: TensorInfo, expr: Expr, key: string): DataId {
   assertRank(opName, out.shape);
-  const sameShape = inputs.every((x) => x.shape.length === out.shape.length && x.shape.every((d, k) => d === out.shape[k]));
+  const full = (x: KernelInput) => x.shape.length === out.shape.length && x.shape.every((d, k) => d === out.shape[k]);
+  const single = (x: KernelInput) => x.shape.every((d) => d === 1);
   const names = inputs.map((_, k) => `x${k}[o${k}]`);
   let index: string;
   let params: number[];
-  if (sameShape) {
+  let layout: string;
+  if (inputs.every(full)) {
+    layout = 'same';
     index = inputs.map((_, k) => `let o${k} = i;`).join(' ');
     params = [];
+  } else if (inputs.every((x) => full(x) || single(x))) {
+    // Tensors against scalars (x.mul(2)): each input reads element i or element 0, no index walk.
+    layout = 'scalar';
+    index = inputs.map((_, k) => `let o${k} = i * q(${k});`).join(' ');
+    params = inputs.map((x) => (full(x) ? 1 : 0));
   } else {
+    layout = 'broadcast';
     index = offsetsWgsl(0, 1, inputs.map((_, k) => 1 + MAX_RANK * (k + 1)));
     params = [out.shape.length, ...padTo(out.shape), ...inputs.flatMap((x) => padTo(broadcastStrides(x.shape, out.shape)))];
   }
   return run(
     backend,
     {
-      key: `${opName}:${key}:${sameShape ? 'same' : 'broadcast'}`,
+      key: `${opName}:${key}:${layout}`,
       inputs: inputs.map((x) => input(backend, x, opName)),
       outputDType: out.dtype,
       params,
