@@ -1,6 +1,6 @@
 import type { DType } from '@tessera/core';
 import { BufferPool } from './buffer-pool.js';
-import { BufferUsage } from './gpu-flags.js';
+import { BufferUsage, MapMode } from './gpu-flags.js';
 
 /** Tensor storage on the GPU: every dtype uses 32-bit words (bool as a u32 0 or 1). */
 export interface Storage {
@@ -166,7 +166,7 @@ export class GpuRuntime {
     this.encoder!.copyBufferToBuffer(storage.buffer, 0, staging, 0, storage.bytes);
     this.flush();
     try {
-      await staging.mapAsync(0x0001, 0, storage.bytes);
+      await staging.mapAsync(MapMode.READ, 0, storage.bytes);
       return staging.getMappedRange(0, storage.bytes).slice(0);
     } finally {
       if (staging.mapState === 'mapped') staging.unmap();
