@@ -14,6 +14,11 @@ export interface DataOwner {
   readSync(id: DataId): TypedArray;
   /** Drops one reference to the data; storage is released with its last reference. */
   free(id: DataId): void;
+  /**
+   * Called before any value read (`data`, `dataSync`, `item`, `array`, `Symbol.toPrimitive`): an owner
+   * whose tensors have no values yet (a trace recording a graph) throws an error that explains why.
+   */
+  assertReadable?(what: string, tensor: TensorInfo): void;
 }
 
 export interface KernelInput extends TensorInfo {
