@@ -1,6 +1,6 @@
 import type { Backend, DataId, FusedProgram, Graph, GraphNode, Kernel, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { BackendError, DisposedError, ShapeError, Variable, broadcastShapes, getPrimitive, isUnsupported } from '@tessera/core';
-import { hasSymbolicShapes, resolveShapes, staticShapes } from './shapes.js';
+import { concreteAttrs, hasSymbolicShapes, resolveShapes, staticShapes } from './shapes.js';
 
 /** One graph output of a run: its data handle on the backend and its concrete shape. */
 export type RunOutput = KernelInput;
@@ -134,7 +134,7 @@ export class GraphExecutor {
       default:
         if (node.attrs.epilogue !== undefined) return this.runWithEpilogue(node, inputs, outputs);
         if (node.attrs.prologue !== undefined) return this.runWithPrologue(node, inputs, outputs);
-        return this.kernel(node.op)(inputs, node.attrs, outputs);
+        return this.kernel(node.op)(inputs, concreteAttrs(node, inputs), outputs);
     }
   }
 

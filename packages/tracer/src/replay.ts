@@ -2,6 +2,7 @@ import type { Graph, Tensor } from '@tessera/core';
 import { Variable, engine, getPrimitive, reshape, tensor } from '@tessera/core';
 import type { TypedArray } from '@tessera/core';
 import { cond, whileLoop } from './control-flow.js';
+import { concreteAttrs } from './shapes.js';
 
 /**
  * Runs a traced (unoptimized) graph through the engine, op by op, instead of on the executor: an
@@ -50,7 +51,8 @@ export function replayGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
         default: {
           const op = getPrimitive(node.op);
           if (op === undefined) throw new Error(`replay: '${node.op}' is not a primitive (node ${node.id})`);
-          const results = engine.run(op, node.inputs.map(get), node.attrs);
+          const inputs = node.inputs.map(get);
+          const results = engine.run(op, inputs, concreteAttrs(node, inputs));
           node.outputs.forEach((id, i) => env.set(id, results[i]));
         }
       }

@@ -41,6 +41,22 @@ export function resolveShapes(graph: Graph, inputShapes: readonly Shape[]): Map<
   return shapes;
 }
 
+/**
+ * The attributes a node runs with for these input shapes: a symbolic reshape's `-1` (see
+ * IR-NOTES.md) becomes this call's size; every other node's attributes are used as recorded.
+ */
+export function concreteAttrs(node: GraphNode, inputs: readonly TensorInfo[]): Record<string, unknown> {
+  if (node.op !== 'reshape') return node.attrs as Record<string, unknown>;
+  const shape = node.attrs.shape as readonly number[];
+  if (!shape.includes(-1)) return node.attrs as Record<string, unknown>;
+  const size = inputs[0].shape.reduce((p, d) => p * d, 1);
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  if (known === 0 || size % known !== 0) {
+    throw new ShapeError(`reshape: cannot reshape [${inputs[0].shape.join(',')}] to [${shape.join(',')}] (node ${node.id})`);
+  }
+  return { ...node.attrs, shape: shape.map((d) => (d === -1 ? size / known : d)) };
+}
+
 function inferNode(node: GraphNode, inputs: readonly TensorInfo[]): Shape[] {
   switch (node.op) {
     case 'fused': {
@@ -70,7 +86,7 @@ function inferNode(node: GraphNode, inputs: readonly TensorInfo[]): Shape[] {
         return op.infer([{ shape, dtype: inputs[0].dtype }], attrs as never).map((o) => o.shape);
       }
       if (op === undefined) throw new Error(`graph: cannot infer shapes of '${node.op}' (node ${node.id})`);
-      return op.infer(inputs, node.attrs as never).map((o) => o.shape);
+      return op.infer(inputs, concreteAttrs(node, inputs) as never).map((o) => o.shape);
     }
   }
 }

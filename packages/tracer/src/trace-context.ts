@@ -111,11 +111,33 @@ export class Trace implements Interpreter, DataOwner {
     return this.recordedShapes.get(valueId)!;
   }
 
+  /**
+   * A reshape whose requested shape holds exactly one size derived from a symbolic dimension (the
+   * `-1` the op function resolved) is recorded with that `-1` kept, resolved again on every run.
+   */
+  private symbolicReshape(input: number, shape: Shape): { shape: number[]; probe: number[] } | undefined {
+    const derived = shape.map((d, i) => (isSizeMultiple(d) ? i : -1)).filter((i) => i >= 0);
+    if (derived.length !== 1) return undefined;
+    const known = shape.reduce((p, d, i) => (i === derived[0] ? p : p * d), 1);
+    const probeSize = this.probeShapes.get(input)!.reduce((p, d) => p * d, 1);
+    if (known === 0 || probeSize % known !== 0) return undefined;
+    return {
+      shape: shape.map((d, i) => (i === derived[0] ? -1 : d)),
+      probe: shape.map((d, i) => (i === derived[0] ? probeSize / known : d)),
+    };
+  }
+
   // ---- the interpreter --------------------------------------------------------------------------
 
   runOp(op: OpDef, inputs: readonly Tensor[], attrs: object, outputs: readonly TensorInfo[], _lower: Lower): Tensor[] {
     const ids = inputs.map((t) => this.valueOf(t));
     let probes: readonly Shape[] = outputs.map((o) => o.shape);
+    const symbolicReshape = this.symbolicDims && op.name === 'reshape' ? this.symbolicReshape(ids[0], (attrs as { shape: Shape }).shape) : undefined;
+    if (symbolicReshape !== undefined) {
+      const outIds = this.builder.addNode(op.name, op.kind, ids, outputs, { shape: symbolicReshape.shape });
+      this.note(outIds[0], outputs[0].shape, symbolicReshape.probe);
+      return outIds.map((id) => this.tensorFor(id));
+    }
     if (this.symbolicDims) {
       if (ids.some((id) => this.probeShapes.get(id) !== this.recordedShapes.get(id))) {
         try {
