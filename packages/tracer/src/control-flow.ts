@@ -146,14 +146,14 @@ function recordCondGradient(pred: Tensor, captures: readonly Tensor[], outputs: 
   const branchGradient = (fn: () => unknown, dys: readonly Tensor[]) => (): Tensor[] => {
     const tape = new GradientTape();
     try {
-      const result = tape.record(() => {
+      // The target (the outputs weighted by their incoming gradients) is recorded too, so it connects to the sources.
+      const target = tape.record(() => {
         tape.watch(...sources);
-        return fn();
-      });
-      const outs = tensorsIn(result);
-      let target: Tensor = zeros([]);
-      outs.forEach((o, i) => {
-        if (o.dtype === 'float32') target = add(target, sum(mul(o, dys[i])));
+        let weighted: Tensor = zeros([]);
+        tensorsIn(fn()).forEach((o, i) => {
+          if (o.dtype === 'float32') weighted = add(weighted, sum(mul(o, dys[i])));
+        });
+        return weighted;
       });
       return tape.gradient(target, sources, { unconnected: 'zero' }) as Tensor[];
     } finally {
