@@ -38,8 +38,8 @@ interface Region {
  * Regions grow backwards from their last node (the root, whose output shape is the region's shape)
  * by taking in producers of their inputs:
  * - a producer all of whose uses are in the region is absorbed (single-consumer chains, diamonds);
- * - a producer with uses only after the root (or graph outputs) and the region's own shape is
- *   absorbed and becomes an extra output of the region;
+ * - a producer with uses only after the root (or graph outputs) and the region's own static shape
+ *   is absorbed and becomes an extra output of the region;
  * - otherwise a cheap producer (see CHEAP) is recomputed inside the region, one level deep;
  * - a producer of a smaller shape that broadcasts into the region's shape fuses like any other
  *   (the region broadcasts its inputs), but is never a region output;
@@ -143,7 +143,7 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
           const p = candidate(id);
           if (p === undefined) continue;
           const outside = outsideUses(p, region, regionId);
-          const fits = outside.length === 0 || (outside.every((pos) => pos > root) && sameShape(value(id).shape, shape));
+          const fits = outside.length === 0 || (outside.every((pos) => pos > root) && canBeExtraOutput(value(id).shape, shape));
           const add = (): void => {
             region.members.add(p);
             assigned[p] = regionId;
@@ -187,6 +187,15 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
     else if (assigned[i] === -1) result.push(node);
   });
   return { ...graph, nodes: result };
+}
+
+/**
+ * An extra output is written at the region's shape, so it must be exactly that shape at run time.
+ * Two symbolic dimensions are not known to be equal (one value's batch may be 1 and broadcast), so
+ * only fully static shapes qualify.
+ */
+function canBeExtraOutput(member: readonly (number | null)[], region: readonly (number | null)[]): boolean {
+  return sameShape(member, region) && !member.includes(null);
 }
 
 function isFusable(node: GraphNode): boolean {

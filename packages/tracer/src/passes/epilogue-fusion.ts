@@ -16,8 +16,8 @@ const CONTRACTIONS = new Set(['matMul', 'conv2d']);
  * registers 1..numInputs-1 are `node.inputs[arity..]` (the contraction's own `arity` inputs come
  * first), each broadcast to the result's shape. `node.outputs[k]` is register `epilogue.outputs[k]`.
  * It takes the consumer's place in the node order. Only when the consumer's shape is exactly the
- * contraction result's (an epilogue never broadcasts the result to a larger shape), and the result
- * is not itself a graph output or read anywhere else.
+ * contraction result's (an epilogue never broadcasts the result to a larger shape), its other
+ * inputs have static shapes, and the result is not itself a graph output or read anywhere else.
  */
 export function fuseEpilogues(graph: Graph): Graph {
   const consumers = consumersOf(graph);
@@ -36,6 +36,9 @@ export function fuseEpilogues(graph: Graph): Graph {
     const resultShape = graph.values.get(result)!.shape;
     if (!user.outputs.every((id) => sameShape(graph.values.get(id)!.shape, resultShape))) continue;
     const extra = user.inputs.filter((id) => id !== result);
+    // The epilogue broadcasts its inputs to the result's shape; an input with a symbolic dimension
+    // might be the larger one at run time (the result's batch 1 against its batch 5), so never.
+    if (extra.some((id) => graph.values.get(id)!.shape.includes(null))) continue;
     const uniqueExtra = [...new Set(extra)];
     const epilogue = remapInputs(program, user.inputs, [result, ...uniqueExtra]);
     removed.add(node);

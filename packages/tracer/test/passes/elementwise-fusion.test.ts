@@ -152,3 +152,23 @@ describe('fuseElementwise', () => {
     expect(fuseElementwise(before)).toBe(before);
   });
 });
+
+describe('fuseElementwise with symbolic dimensions', () => {
+  it('fuses a chain over a symbolic batch, but makes no symbolic-shaped extra output', () => {
+    const b = new GraphBuilder();
+    const x = b.input([null, 3]);
+    const y = b.input([null, 3]);
+    const f32 = (shape: (number | null)[]) => ({ shape, dtype: 'float32' as const });
+    const p = b.op('add', [x, y], {}, f32([null, 3]));
+    const t = b.op('tanh', [b.op('exp', [p], {}, f32([null, 3]))], {}, f32([null, 3]));
+    const s = b.op('sum', [p], { axes: [1], keepDims: false }, f32([null]));
+    const after = eliminateDeadCode(fuseElementwise(b.build([t, s])));
+    // p cannot be an output of the region (x's batch may be 1 where y's is 5), so it is recomputed.
+    expect(describeGraph(after)).toEqual([
+      '%2 = add(%0, %1)',
+      '%4 = fused(%0, %1) {r2=add(r0,r1); r3=exp(r2); r4=tanh(r3) -> r4}',
+      '%5 = sum(%2)',
+      'return %4, %5',
+    ]);
+  });
+});

@@ -82,3 +82,20 @@ describe('fuseEpilogues', () => {
     expect(fuseEpilogues(before)).toBe(before);
   });
 });
+
+describe('fuseEpilogues with symbolic dimensions', () => {
+  it('takes a static bias over a symbolic batch, never an input with a symbolic dimension', () => {
+    const b = new GraphBuilder();
+    const f32 = (shape: (number | null)[]) => ({ shape, dtype: 'float32' as const });
+    const x = b.input([null, 3]);
+    const w = b.input([3, 4]);
+    const bias = b.input([4]);
+    const residual = b.input([null, 4]);
+    const m1 = b.op('matMul', [x, w], noTranspose, f32([null, 4]));
+    const y1 = b.op('add', [m1, bias], {}, f32([null, 4]));
+    const m2 = b.op('matMul', [x, w], noTranspose, f32([null, 4]));
+    const y2 = b.op('add', [m2, residual], {}, f32([null, 4]));
+    const after = fuseEpilogues(b.build([y1, y2]));
+    expect(describeGraph(after)).toEqual(['%5 = matMul(%0, %1, %2) {r2=add(r0,r1) -> r2}', '%6 = matMul(%0, %1)', '%7 = add(%6, %3)', 'return %5, %7']);
+  });
+});
