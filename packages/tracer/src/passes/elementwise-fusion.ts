@@ -40,7 +40,8 @@ interface Region {
  * - a producer all of whose uses are in the region is absorbed (single-consumer chains, diamonds);
  * - a producer with uses only after the root (or graph outputs) and the region's own static shape
  *   is absorbed and becomes an extra output of the region;
- * - otherwise a cheap producer (see CHEAP) is recomputed inside the region, one level deep;
+ * - otherwise a cheap producer (see CHEAP) whose own inputs are in memory anyway (graph inputs,
+ *   results of non-fusable ops) is recomputed inside the region;
  * - a producer of a smaller shape that broadcasts into the region's shape fuses like any other
  *   (the region broadcasts its inputs), but is never a region output;
  * - a region never reads more than `maxFusedInputs` distinct values.
@@ -122,6 +123,17 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
     return false;
   };
 
+  /**
+   * Recomputing pays only when the copy reads values that exist in memory anyway: graph inputs and
+   * results of ops that are not fusable. Reading another elementwise result would force it to be
+   * written out (as an extra region output), trading one write for another.
+   */
+  const readsOnlyMaterialized = (p: number): boolean =>
+    nodes[p].inputs.every((id) => {
+      const producer = producerIndex.get(id);
+      return producer === undefined || !isFusable(nodes[producer]);
+    });
+
   for (let root = nodes.length - 1; root >= 0; root--) {
     if (assigned[root] !== -1 || !isFusable(nodes[root])) continue;
     const regionId = regions.length;
@@ -160,7 +172,7 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
         const p = candidate(id);
         if (p === undefined || !CHEAP.has(nodes[p].op)) continue;
         const readByMember = [...region.members].some((m) => nodes[m].inputs.includes(id));
-        if (!readByMember) continue;
+        if (!readByMember || !readsOnlyMaterialized(p)) continue;
         if (tryWith(region, () => region.recomputed.add(p), () => region.recomputed.delete(p))) {
           grew = true;
           break;
