@@ -152,6 +152,15 @@ describe('the generic executor', () => {
     expect(f.traceCount).toBe(1);
   });
 
+  it('runs reductions with a fused prologue, also over symbolic dimensions', () => {
+    const f = trace((x: Tensor) => x.sub(1).square().sum(1), { optimize: { reductionFusion: true }, inputSignature: [{ shape: [null, 2] }] });
+    expect(f(tensor([[1, 2], [3, 5]])).arraySync()).toEqual([1, 20]);
+    expect(f(tensor([[0, 0]])).arraySync()).toEqual([2]);
+    const nodes = f.concreteFunctions[0].graph.nodes;
+    expect(nodes.some((n) => n.op === 'sum' && n.attrs.prologue !== undefined)).toBe(true);
+    expect(f.traceCount).toBe(1);
+  });
+
   it('a failing run frees what it allocated', () => {
     const v = variable(tensor([2, 2, 2]), { name: 'scale' });
     const f = trace((x: Tensor) => x.exp().sum().mul(v), { optimize: false });

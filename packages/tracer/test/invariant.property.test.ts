@@ -32,13 +32,14 @@ function check(program: Program): void {
     const eager = tidy(() => runProgram(program, inputs));
     const expected = eager.map((t) => ({ shape: t.shape, values: t.dataSync() }));
     eager.forEach((t) => t.dispose());
-    for (const optimize of [true, false]) {
+    // Default passes, no passes, and every pass including reduction fusion (prologues).
+    for (const optimize of [true, false, { reductionFusion: true }]) {
       const f = trace((...xs: Tensor[]) => runProgram(program, xs), { optimize });
       for (let call = 0; call < 2; call++) {
         const outs = f(...inputs);
         outs.forEach((t, k) => {
           expect(t.shape).toEqual(expected[k].shape);
-          assertClose(`optimize=${optimize}, call ${call}, output ${k}`, t.dataSync(), expected[k].values);
+          assertClose(`optimize=${JSON.stringify(optimize)}, call ${call}, output ${k}`, t.dataSync(), expected[k].values);
           t.dispose();
         });
       }
@@ -51,7 +52,7 @@ function check(program: Program): void {
 }
 
 describe(`invariant on '${BACKEND}': trace(f)(x) equals f(x)`, () => {
-  it(`holds for ${NUM_RUNS} random programs, with the optimization passes on and off, and leaks nothing`, () => {
+  it(`holds for ${NUM_RUNS} random programs, with the optimization passes on, off and with reduction fusion, and leaks nothing`, () => {
     expect(getBackend()).toBe(BACKEND);
     const before = memory();
     fc.assert(fc.property(programArbitrary, (program) => check(program)), { numRuns: NUM_RUNS, seed: Number(process.env.TESSERA_PROPERTY_SEED ?? 20261123) });

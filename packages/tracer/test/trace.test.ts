@@ -250,6 +250,19 @@ describe('trace: variables', () => {
     expect(ops.filter((op) => op === 'assignVariable')).toHaveLength(2);
   });
 
+  it('takes variables as arguments by identity and updates the one passed', () => {
+    const a = variable(tensor([1]));
+    const b = variable(tensor([10]));
+    const bump = trace((v: ReturnType<typeof variable>, by: Tensor) => {
+      v.assignAdd(by);
+    });
+    expect(bump(a, tensor([1]))).toBeUndefined();
+    bump(a, tensor([2]));
+    bump(b, tensor([5]));
+    expect([a.item(), b.item()]).toEqual([4, 15]);
+    expect(bump.traceCount).toBe(2);
+  });
+
   it('allows creating a variable only during the first trace', () => {
     let created: ReturnType<typeof variable> | undefined;
     const f = trace(function makesState(x: Tensor) {
