@@ -189,10 +189,12 @@ export class GraphExecutor {
   }
 
   /**
-   * A fused elementwise region, one instruction at a time on the eager kernels: each instruction's
-   * temporary is freed after its last use inside the program; outputs are broadcast to the region.
+   * A fused elementwise region: by the backend's own `runFused` when it has one, else one
+   * instruction at a time on the eager kernels, each temporary freed after its last use inside the
+   * program, outputs broadcast to the region.
    */
   private runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    if (this.backend.runFused !== undefined) return this.backend.runFused(program, inputs.slice(0, program.numInputs), outputs);
     const registers: KernelInput[] = inputs.slice(0, program.numInputs);
     const lastUse = new Map<number, number>();
     program.instructions.forEach((instruction, k) => instruction.args.forEach((r) => lastUse.set(r, k)));

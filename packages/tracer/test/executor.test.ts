@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, DataId, Executable, Graph, KernelInput, Tensor } from '@tessera/core';
-import { Variable, engine, memory, registerBackend, setBackend, tensor, variable } from '@tessera/core';
+import type { Backend, DataId, Executable, FusedProgram, Graph, KernelInput, Tensor, TensorInfo } from '@tessera/core';
+import { Variable, engine, getPrimitive, memory, registerBackend, setBackend, tensor, variable } from '@tessera/core';
 import { ReferenceBackend, registerReferenceBackend } from '@tessera/core/testing';
 import { GraphExecutor, lastUseSchedule, trace } from '../src/index.js';
 
@@ -171,6 +171,71 @@ describe('the generic executor', () => {
     expect(() => f(x)).toThrow("readVariable: variable 'scale' was disposed");
     expect(memory().numBytes).toBe(before.numBytes);
     expect(memory().numTensors).toBe(before.numTensors);
+  });
+});
+
+/** Rounds a formula's double result to a dtype, as kernels do. */
+function roundTo(dtype: string, v: number): number {
+  return dtype === 'float32' ? Math.fround(v) : dtype === 'int32' ? v | 0 : v !== 0 ? 1 : 0;
+}
+
+describe('backend.runFused', () => {
+  it('runs fused regions in one pass when the backend has it (an element-at-a-time interpreter over the ops\' formulas)', async () => {
+    let calls = 0;
+    registerBackend('fusing', () => {
+      const reference = new ReferenceBackend();
+      return Object.assign(Object.create(reference) as ReferenceBackend, {
+        name: 'fusing',
+        runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+          calls++;
+          const shape = outputs[0].shape;
+          const size = shape.reduce((p, d) => p * d, 1);
+          const values = inputs.map((i) => reference.readSync(i.id));
+          const results = outputs.map(() => new Float32Array(size));
+          const registers = new Array<number>(program.numInputs + program.instructions.length);
+          for (let e = 0; e < size; e++) {
+            // Row-major index of element e, mapped into each (broadcast) input.
+            inputs.forEach((input, k) => {
+              let offset = 0;
+              let rest = e;
+              let stride = 1;
+              for (let d = shape.length - 1; d >= 0; d--) {
+                const coordinate = rest % shape[d];
+                rest = Math.floor(rest / shape[d]);
+                const inputDim = input.shape[d - (shape.length - input.shape.length)];
+                if (inputDim !== undefined) {
+                  offset += (inputDim === 1 ? 0 : coordinate) * stride;
+                  stride *= inputDim;
+                }
+              }
+              registers[k] = values[k][offset];
+            });
+            program.instructions.forEach((instruction, i) => {
+              const argDType = instruction.args.length > 0 && instruction.args[0] < program.numInputs ? inputs[instruction.args[0]].dtype : instruction.dtype;
+              const formula = getPrimitive(instruction.op)!.formula!;
+              const f = formula[argDType] ?? formula.float32!;
+              registers[program.numInputs + i] = roundTo(instruction.dtype, f(...instruction.args.map((r) => registers[r])));
+            });
+            program.outputs.forEach((r, o) => (results[o][e] = registers[r]));
+          }
+          return results.map((r, o) => reference.write(r, outputs[o].shape, outputs[o].dtype));
+        },
+      });
+    }, -300);
+    const gelu = (x: Tensor) => x.mul(0.5).mul(x.mul(x.mul(x).mul(0.044715).add(x).mul(0.7978845608).tanh().add(1)).div(x));
+    await setBackend('reference');
+    const expected = (gelu(tensor([[-2, -0.5, 0.5], [1, 2, 3]])).dataSync());
+    await setBackend('fusing');
+    try {
+      const f = trace(gelu);
+      const out = f(tensor([[-2, -0.5, 0.5], [1, 2, 3]]));
+      out.dataSync().forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+      expect(calls).toBe(1);
+      expect(f.concreteFunctions[0].graph.nodes.map((n) => n.op)).toContain('fused');
+    } finally {
+      await setBackend('reference');
+      engine.removeBackend('fusing');
+    }
   });
 });
 
