@@ -31,6 +31,7 @@ const PASSES: Record<string, (graph: Graph, seed: number) => Graph> = {
   fuseReductions: (g) => fuseReductions(g),
   'fuseElementwise then fuseEpilogues and fuseReductions': (g, seed) => fuseReductions(fuseEpilogues(fuseElementwise(g, { maxFusedInputs: 2 + (seed % 7) }))),
   optimize: (g) => optimize(g, { reductionFusion: true }),
+  'optimize twice': (g, seed) => optimize(optimize(g, { maxFusedInputs: 2 + (seed % 7) }), { reductionFusion: true }),
 };
 
 /**
