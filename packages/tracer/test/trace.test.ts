@@ -105,6 +105,24 @@ describe('trace: symbolic dimensions', () => {
     expect(() => f(tensor([[1, 2]]))).toThrow('rowSums: args[0] must be float32[?,3] (inputSignature), got float32[1,2]');
   });
 
+  it('an inputSignature whose open dimension the graph depends on warns once and traces each size', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const centre = trace(function centre(x: Tensor) {
+        return x.sub(x.mean(0));
+      }, { inputSignature: [{ shape: [null] }] });
+      expect(centre(tensor([1, 3])).arraySync()).toEqual([-1, 1]);
+      expect(centre(tensor([1, 2, 6])).arraySync()).toEqual([-2, -1, 3]);
+      expect(centre(tensor([0, 4])).arraySync()).toEqual([-2, 2]);
+      // One symbolic attempt, then one trace per size.
+      expect(centre.traceCount).toBe(3);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toContain("'centre' depends on the size of a dimension its inputSignature leaves open");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('unrolls a JS loop over a static dimension', () => {
     const f = trace((x: Tensor) => {
       let total = zeros([2]);
