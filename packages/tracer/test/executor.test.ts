@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, DataId, Executable, FusedProgram, Graph, KernelInput, Tensor, TensorInfo } from '@tessera/core';
-import { Variable, engine, getPrimitive, memory, registerBackend, setBackend, tensor, variable } from '@tessera/core';
+import { Variable, engine, getPrimitive, memory, randomNormal, randomUniform, registerBackend, setBackend, setSeed, tensor, variable } from '@tessera/core';
 import { ReferenceBackend, registerReferenceBackend } from '@tessera/core/testing';
 import { GraphExecutor, lastUseSchedule, trace } from '../src/index.js';
 
@@ -278,5 +278,26 @@ describe('backend.compile', () => {
       await setBackend('reference');
       engine.removeBackend('compiling');
     }
+  });
+});
+
+describe('random ops in traced functions', () => {
+  it('unseeded ops draw new numbers on every call, the same numbers as eager calls after setSeed', () => {
+    const noisy = (x: Tensor) => x.add(randomUniform([3])).add(randomNormal([3]));
+    setSeed(5);
+    const eager = [0, 1, 2].map(() => noisy(tensor([0, 0, 0])).dataSync());
+    setSeed(5);
+    const f = trace(noisy);
+    const traced = [0, 1, 2].map(() => f(tensor([0, 0, 0])).dataSync());
+    traced.forEach((values, call) => values.forEach((v, i) => expect(v).toBeCloseTo(eager[call][i], 5)));
+    expect(traced[0][0]).not.toBe(traced[1][0]);
+    expect(f.traceCount).toBe(1);
+  });
+
+  it('seeded ops give the same numbers on every call', () => {
+    const f = trace((x: Tensor) => x.add(randomUniform([2], { seed: 9 })));
+    const [a, b] = [f(tensor([0, 0])).arraySync(), f(tensor([0, 0])).arraySync()];
+    expect(a).toEqual(b);
+    expect(a).toEqual(randomUniform([2], { seed: 9 }).arraySync());
   });
 });
