@@ -12,6 +12,9 @@ export interface ElementwiseFusionOptions {
 
 const DEFAULT_MAX_FUSED_INPUTS = 8;
 
+/** Ops that take an epilogue (epilogue-fusion.ts): their results are better left to a single consumer. */
+const CONTRACTIONS = new Set(['matMul', 'conv2d']);
+
 /**
  * Ops cheap enough to compute twice rather than write to memory and read back: one arithmetic
  * instruction each. A producer with consumers outside a region is recomputed inside it when it is
@@ -126,12 +129,13 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
   /**
    * Recomputing pays only when the copy reads values that exist in memory anyway: graph inputs and
    * results of ops that are not fusable. Reading another elementwise result would force it to be
-   * written out (as an extra region output), trading one write for another.
+   * written out (as an extra region output), trading one write for another; reading a contraction's
+   * result would give it a second consumer and cost it its epilogue (softmax after a dense layer).
    */
   const readsOnlyMaterialized = (p: number): boolean =>
     nodes[p].inputs.every((id) => {
       const producer = producerIndex.get(id);
-      return producer === undefined || !isFusable(nodes[producer]);
+      return producer === undefined || (!isFusable(nodes[producer]) && !CONTRACTIONS.has(nodes[producer].op));
     });
 
   for (let root = nodes.length - 1; root >= 0; root--) {
