@@ -125,7 +125,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
 
   /** Records one graph; `undefined` when a symbolic trace turned out to depend on a symbolic size. */
   const traceWith = (args: A, flat: Flattened, spec: readonly (readonly Dim[])[]): ConcreteFunction | undefined => {
-    const firstTrace = traceCount === 0;
+    // Until a trace succeeds, each attempt counts as the first (a first trace that threw may be retried).
+    const firstTrace = entries.length === 0;
     traceCount++;
     const t = new Trace({ functionName: name, allowVariableCreation: firstTrace, evaluateNow: evaluateNow(flat.tensors) });
     let outputIds: number[];

@@ -298,4 +298,18 @@ describe('trace: variables', () => {
     expect(() => g(tensor([1, 2]))).toThrow(TraceError);
     expect(() => g(tensor([1, 2]))).toThrow(/variable: 'variable_\d+' was created while tracing 'recreates' again/);
   });
+
+  it('still allows creating variables when the first trace threw', () => {
+    let v: ReturnType<typeof variable> | undefined;
+    let fail = true;
+    const f = trace((x: Tensor) => {
+      if (fail) throw new Error('not yet');
+      v ??= variable(x.mul(2));
+      return v.add(x);
+    });
+    expect(() => f(tensor([1]))).toThrow('not yet');
+    fail = false;
+    expect(f(tensor([1])).arraySync()).toEqual([3]);
+    expect(v!.arraySync()).toEqual([2]);
+  });
 });
