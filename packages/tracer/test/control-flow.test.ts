@@ -172,6 +172,25 @@ describe('gradients through cond', () => {
     expect(outer.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('to variables read inside the branches of a traced train step', () => {
+    const make = () => variable(tensor([0.5, -1]));
+    const eagerW = make();
+    const tracedW = make();
+    const step = (w: ReturnType<typeof variable>) => (x: Tensor): Tensor => {
+      const tape = new GradientTape();
+      const loss = tape.record(() => cond(x.sum().greater(0), () => x.mul(w).sum().square(), () => w.sum().mul(x.sum())));
+      const [gw] = tape.gradient(loss, [w]);
+      w.assignSub(gw!.mul(0.1));
+      return loss;
+    };
+    const traced = trace(step(tracedW));
+    for (const values of [[1, 2], [-1, -3], [2, -1], [-2, 0.5]]) {
+      expect(traced(tensor(values)).item()).toBeCloseTo(step(eagerW)(tensor(values)).item(), 5);
+      (tracedW.arraySync() as number[]).forEach((v, i) => expect(v).toBeCloseTo((eagerW.arraySync() as number[])[i], 5));
+    }
+    expect(traced.traceCount).toBe(1);
+  });
+
   it('through a traced call recorded by an outer tape', () => {
     const f = trace(branchy);
     f(tensor([1, 1]));
