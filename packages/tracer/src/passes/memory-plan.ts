@@ -29,7 +29,7 @@ export interface MemoryPlan {
   readonly releaseAfter: readonly (readonly number[])[];
   /** Planned values and the slot each lives in; values sharing a slot are never live at once. */
   readonly slotOf: ReadonlyMap<number, number>;
-  /** Byte size of each slot: the largest power-of-two size class among the values it holds. */
+  /** Byte size of each slot: the largest size class among the values it holds (four classes per doubling). */
   readonly slotBytes: readonly number[];
   /** By node id: outputs that may overwrite a dying input of the same size and dtype. */
   readonly inPlace: ReadonlyMap<number, readonly InPlaceUse[]>;
@@ -48,7 +48,7 @@ const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, int32: 
 
 /**
  * Memory planning: liveness of every value, when to release it, buffer reuse through slots of
- * power-of-two size classes (best fit among the free slots, a smaller one grown rather than a new
+ * size classes (best fit among the free slots, a smaller one grown rather than a new
  * one added), and in-place outputs.
  *
  * A value takes part in slot reuse only when the run owns its storage outright: not a graph input
@@ -230,8 +230,14 @@ function pickFreeSlot(free: ReadonlySet<number>, slotBytes: readonly number[], s
   return fitting ?? largest;
 }
 
+/**
+ * Size classes four to a doubling (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, ...), as memory
+ * allocators use: values of nearly the same size share slots, and rounding wastes at most a quarter.
+ */
 function sizeClass(bytes: number): number {
-  let size = MIN_SLOT_BYTES;
-  while (size < bytes) size *= 2;
-  return size;
+  if (bytes <= MIN_SLOT_BYTES) return MIN_SLOT_BYTES;
+  let power = MIN_SLOT_BYTES;
+  while (power * 2 < bytes) power *= 2;
+  const step = power / 4;
+  return Math.ceil(bytes / step) * step;
 }
