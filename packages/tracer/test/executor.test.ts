@@ -161,6 +161,16 @@ describe('the generic executor', () => {
     expect(f.traceCount).toBe(1);
   });
 
+  it('refuses a disposed argument, naming it', () => {
+    const f = trace(function double(x: Tensor, y: Tensor) {
+      return x.add(y);
+    });
+    const [x, y] = [tensor([1]), tensor([2])];
+    expect(f(x, y).arraySync()).toEqual([3]);
+    y.dispose();
+    expect(() => f(x, y)).toThrow(/double: args\[1\] \(tensor \d+, shape \[1\]\) was disposed/);
+  });
+
   it('a failing run frees what it allocated', () => {
     const v = variable(tensor([2, 2, 2]), { name: 'scale' });
     const f = trace((x: Tensor) => x.exp().sum().mul(v), { optimize: false });
