@@ -69,6 +69,19 @@ describe('cond', () => {
     expect(f.traceCount).toBe(1);
   });
 
+  it('captures a variable and the value last assigned to it as one input', () => {
+    const v = variable(tensor([1, 2]));
+    const f = trace((x: Tensor) => {
+      const next = x.mul(10);
+      v.assign(next);
+      return cond(x.sum().greater(0), () => v.add(next), () => next.sub(v));
+    });
+    expect(f(tensor([1, 1])).arraySync()).toEqual([20, 20]);
+    expect(f(tensor([-1, -1])).arraySync()).toEqual([0, 0]);
+    const node = f.concreteFunctions[0].tracedGraph.nodes.find((n) => n.op === 'cond')!;
+    expect(node.inputs).toHaveLength(2);
+  });
+
   it('nests', () => {
     const f = trace((x: Tensor) =>
       cond(x.greater(0), () => cond(x.greater(10), () => scalar(2), () => scalar(1)), () => scalar(0)),
