@@ -1,6 +1,6 @@
 import type { DType, FusedProgram, Graph, GraphNode, TensorInfo } from '@tessera/core';
 import { broadcastShapes, getPrimitive } from '@tessera/core';
-import { isEffect, variableOf } from './graph-tools.js';
+import { isEffect, isGraph, variableOf } from './graph-tools.js';
 
 /** A graph that breaks an IR invariant; the message names the node and what is wrong. */
 export class GraphVerificationError extends Error {
@@ -66,6 +66,10 @@ function checkNode(graph: Graph, node: GraphNode, state: VariableState): void {
     case 'readVariable':
     case 'assignVariable':
       checkVariableNode(graph, node, state);
+      return;
+    case 'cond':
+    case 'while':
+      checkControlFlow(graph, node);
       return;
     case 'constant': {
       const value = node.attrs.value as ArrayLike<number> | undefined;
@@ -167,6 +171,43 @@ function checkRegion(graph: Graph, node: GraphNode, program: FusedProgram, input
     throw new GraphVerificationError(`${describe(node)}: a register does not fit the region's shape ${formatShape(shape)}`);
   }
   outputs.forEach((id, k) => expectRecorded(graph, node, id, { shape, dtype: registers[program.outputs[k]].dtype }));
+}
+
+/** Branches and loop bodies line up with the node's inputs and outputs (IR-NOTES.md), and verify themselves. */
+function checkControlFlow(graph: Graph, node: GraphNode): void {
+  const expect = (name: string, sub: unknown, inputs: number, outputs: number): void => {
+    if (!isGraph(sub)) throw new GraphVerificationError(`${describe(node)}: attrs.${name} must be a graph`);
+    if (sub.inputs.length !== inputs || sub.outputs.length !== outputs) {
+      throw new GraphVerificationError(
+        `${describe(node)}: attrs.${name} takes ${sub.inputs.length} inputs and gives ${sub.outputs.length} outputs, expected ${inputs} and ${outputs}`,
+      );
+    }
+    try {
+      verifyGraph(sub);
+    } catch (error) {
+      throw new GraphVerificationError(`${describe(node)}: attrs.${name}: ${(error as Error).message}`);
+    }
+    sub.outputs.forEach((id, i) => {
+      const inner = sub.values.get(id)!;
+      const outer = i < node.outputs.length && name !== 'condition' ? graph.values.get(node.outputs[i]) : undefined;
+      if (outer !== undefined && (outer.dtype !== inner.dtype || !sameDims(outer.shape, inner.shape))) {
+        throw new GraphVerificationError(
+          `${describe(node)}: attrs.${name} output ${i} is ${inner.dtype}${formatShape(inner.shape)}, the node's is ${outer.dtype}${formatShape(outer.shape)}`,
+        );
+      }
+    });
+  };
+  if (node.op === 'cond') {
+    expect('thenBranch', node.attrs.thenBranch, node.inputs.length - 1, node.outputs.length);
+    expect('elseBranch', node.attrs.elseBranch, node.inputs.length - 1, node.outputs.length);
+    return;
+  }
+  const numLoopVars = node.attrs.numLoopVars as number;
+  if (node.outputs.length !== numLoopVars) {
+    throw new GraphVerificationError(`${describe(node)}: gives ${node.outputs.length} outputs for ${numLoopVars} loop variables`);
+  }
+  expect('condition', node.attrs.condition, node.inputs.length, 1);
+  expect('body', node.attrs.body, node.inputs.length, numLoopVars);
 }
 
 function checkVariableNode(graph: Graph, node: GraphNode, state: VariableState): void {

@@ -154,3 +154,48 @@ describe('verifyGraph on fused nodes, epilogues, prologues, constants and variab
     expect(() => verifyGraph(g.build([]))).toThrow('node #1 (assignVariable): the variable is float32[2], the value float32[3]');
   });
 });
+
+describe('verifyGraph on control flow', () => {
+  const branch = (negate: boolean, outputs = 1) => {
+    const g = new GraphBuilder();
+    const x = g.input([2]);
+    const y = negate ? g.op('neg', [x]) : x;
+    return g.build(Array.from({ length: outputs }, () => y));
+  };
+
+  it('accepts a cond whose branches line up with its captures and outputs, and a well-formed while', () => {
+    const b = new GraphBuilder();
+    const pred = b.input([], 'bool');
+    const x = b.input([2]);
+    const [y] = b.raw({ op: 'cond', kind: 'opaque', inputs: [pred, x], attrs: { thenBranch: branch(true), elseBranch: branch(false) } }, [
+      { shape: [2], dtype: 'float32' },
+    ]);
+    const condition = new GraphBuilder();
+    const c0 = condition.input([2]);
+    const cond = condition.build([condition.op('greater', [condition.op('sum', [c0], { axes: [0], keepDims: false }), condition.constant([0])])]);
+    const [z] = b.raw({ op: 'while', kind: 'opaque', inputs: [y], attrs: { condition: cond, body: branch(true), numLoopVars: 1 } }, [
+      { shape: [2], dtype: 'float32' },
+    ]);
+    expect(verifyGraph(b.build([z]))).toBeUndefined();
+  });
+
+  it('rejects branches that do not line up, or are broken inside, naming the attribute', () => {
+    const build = (thenBranch: unknown) => {
+      const b = new GraphBuilder();
+      const pred = b.input([], 'bool');
+      const x = b.input([2]);
+      const [y] = b.raw({ op: 'cond', kind: 'opaque', inputs: [pred, x], attrs: { thenBranch, elseBranch: branch(false) } }, [
+        { shape: [2], dtype: 'float32' },
+      ]);
+      return b.build([y]);
+    };
+    expect(() => verifyGraph(build(branch(true, 2)))).toThrow('node #0 (cond): attrs.thenBranch takes 1 inputs and gives 2 outputs, expected 1 and 1');
+    const broken = branch(true);
+    expect(() => verifyGraph(build({ ...broken, outputs: [9] }))).toThrow('attrs.thenBranch: graph output 0 is %9, which no node defines');
+    const wide = new GraphBuilder();
+    const w = wide.input([2]);
+    expect(() => verifyGraph(build(wide.build([wide.op('sum', [w], { axes: [0], keepDims: false })])))).toThrow(
+      'attrs.thenBranch output 0 is float32[], the node\'s is float32[2]',
+    );
+  });
+});
