@@ -1,4 +1,5 @@
 import type { Graph } from '@tessera/core';
+import { memory } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simplifyAlgebra } from '../../src/passes/algebraic-simplification.js';
 import { eliminateCommonSubexpressions } from '../../src/passes/common-subexpressions.js';
@@ -42,6 +43,7 @@ const PASSES: Record<string, (graph: Graph, seed: number) => Graph> = {
 describe('every pass preserves results on random programs', () => {
   for (const [name, pass] of Object.entries(PASSES)) {
     it(`${name} on ${PROGRAMS} programs`, () => {
+      const tensorsBefore = memory().numTensors;
       let changed = 0;
       for (let seed = 0; seed < PROGRAMS; seed++) {
         const { graph, variables } = randomProgram(seed);
@@ -63,6 +65,8 @@ describe('every pass preserves results on random programs', () => {
         if (after !== graph) changed++;
       }
       expect(changed).toBeGreaterThan(PROGRAMS / 10);
+      // Folding and evaluating leave no tensor behind.
+      expect(memory().numTensors).toBe(tensorsBefore);
     });
   }
 
