@@ -145,6 +145,21 @@ describe('fuseElementwise', () => {
     expectPreserved(before, limited);
   });
 
+  it('never lets a region write more than maxFusedOutputs values', () => {
+    const b = new GraphBuilder();
+    const x = b.input([2]);
+    const p = b.op('exp', [x]);
+    const q = b.op('sin', [p]);
+    const y = b.op('neg', [q]);
+    const before = b.build([y, b.op('sum', [p], { axes: [0], keepDims: false }), b.op('sum', [q], { axes: [0], keepDims: false })]);
+    const three = eliminateDeadCode(fuseElementwise(before));
+    expect(three.nodes[0].outputs).toEqual([3, 1, 2]);
+    const two = eliminateDeadCode(fuseElementwise(before, { maxFusedOutputs: 2 }));
+    expect(describeGraph(two)).toEqual(['%1 = exp(%0)', '%3, %2 = fused(%1) {r1=sin(r0); r2=neg(r1) -> r2,r1}', '%4 = sum(%1)', '%5 = sum(%2)', 'return %3, %4, %5']);
+    expectPreserved(before, two);
+    expectPreserved(before, three);
+  });
+
   it('stops at non-elementwise ops and keeps effects where they were', () => {
     const v = { name: 'v' };
     const b = new GraphBuilder();
