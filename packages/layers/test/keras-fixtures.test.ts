@@ -125,6 +125,13 @@ describe(`layers match Keras ${fixtures.keras_version} (${fixtures.backend} back
       expect(std).toBeGreaterThan(stddev * 0.9);
       expect(std).toBeLessThan(stddev * 1.1);
     }
+    // Shape inference from arguments alone (no kernels) agrees with the shapes the call produced.
+    const symbolic = c.inputs!.map((i) => [null, ...i.shape.slice(1)]);
+    const inferred = layer.computeOutputShape(c.input_is_list ? symbolic : symbolic[0]);
+    const inferredList = Array.isArray(inferred[0]) ? (inferred as LayerShape[]) : [inferred as LayerShape];
+    // (Attention scores are an extra output of the call, not part of the layer's output shape.)
+    const shaped = c.kwargs?.return_attention_scores ? outputs.slice(0, 1) : outputs;
+    expect(inferredList).toEqual(shaped.map((o) => [null, ...o.shape.slice(1)]));
     if (c.weights_after !== undefined) {
       layer.weights.forEach((w, i) => expectArrayClose(w, c.weights_after![i], tol, `${c.name} weight ${i} after the call`));
     }

@@ -14,7 +14,7 @@ import {
 import { type ActivationFn, type ActivationIdentifier, getActivation, serializeActivation } from '../activations.js';
 import { type ConstraintIdentifier, getConstraint, serializeConstraint, type Constraint } from '../constraints.js';
 import { type Initializer, type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInputs, type LayerShape, formatLayerShape } from '../layer.js';
+import { Layer, type LayerArgs, type LayerInputs, type LayerShape, formatLayerShape } from '../layer.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer, serializeRegularizer } from '../regularizers.js';
 import { type Config, numberArg, positiveInt } from '../serialization.js';
 

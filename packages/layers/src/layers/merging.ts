@@ -29,7 +29,8 @@ function broadcastLayerShapes(layer: Layer, shapes: readonly LayerShape[]): Laye
   for (let i = 0; i < rank; i++) {
     let dim: number | null = 1;
     for (const s of shapes) {
-      const d = s[s.length - rank + i] ?? 1;
+      const index = s.length - rank + i;
+      const d = index < 0 ? 1 : s[index];
       if (d === 1) continue;
       if (d === null) dim = dim === 1 ? null : dim;
       else if (dim === 1 || dim === null) dim = d;
