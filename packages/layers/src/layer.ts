@@ -18,8 +18,11 @@ import { type InitializerIdentifier, getInitializer } from './initializers.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from './regularizers.js';
 import { type Config, configToOptions, dtypePolicy, readDType } from './serialization.js';
 
-/** A shape as layers see it: `null` where a dimension (usually the batch) is not fixed. */
-export type LayerShape = readonly (number | null)[];
+import { type InputSpec, type LayerShape, assertInputCompatibility, formatLayerShape } from './input-spec.js';
+import { attachMask, getAttachedMask } from './masks.js';
+
+export type { InputSpec, LayerShape };
+export { attachMask, formatLayerShape, getAttachedMask };
 
 /** What a layer's `call` receives besides its inputs. Keras's `training` and `mask` call arguments. */
 export interface CallArgs {
@@ -42,17 +45,6 @@ export interface LayerArgs {
   activityRegularizer?: RegularizerIdentifier;
 }
 
-/**
- * Input constraints a layer checks on every call. Keras's `InputSpec`. Negative axes count from the end.
- */
-export interface InputSpec {
-  ndim?: number;
-  minNdim?: number;
-  maxNdim?: number;
-  axes?: Readonly<Record<number, number>>;
-  shape?: LayerShape;
-}
-
 /** The options of `addWeight`. Keras's `add_weight` arguments. */
 export interface AddWeightOptions {
   name: string;
@@ -62,20 +54,6 @@ export interface AddWeightOptions {
   regularizer?: RegularizerIdentifier;
   constraint?: ConstraintIdentifier;
   dtype?: DType;
-}
-
-/** The masks Keras attaches to tensors (`_keras_mask`), kept beside them rather than on them. */
-const attachedMasks = new WeakMap<Tensor, Tensor>();
-
-/** The mask a layer attached to `t`, if any. Keras's `tensor._keras_mask`. */
-export function getAttachedMask(t: Tensor): Tensor | null {
-  return attachedMasks.get(t) ?? null;
-}
-
-/** Attaches `mask` to `t` so that the next layer receives it. */
-export function attachMask(t: Tensor, mask: Tensor | null): void {
-  if (mask === null) attachedMasks.delete(t);
-  else attachedMasks.set(t, mask);
 }
 
 /** The training flag of the layer calls in progress, so nested layers inherit it (Keras's call context). */
@@ -98,9 +76,6 @@ function uniqueName(base: string): string {
   return count === 0 ? base : `${base}_${count}`;
 }
 
-export function formatLayerShape(shape: LayerShape): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
-}
 
 /** One input or a list of them. */
 export type LayerInputs = Tensor | readonly Tensor[];
@@ -278,39 +253,7 @@ export abstract class Layer {
 
   /** Checks inputs against `inputSpec`; the error names the layer, the input, expected and given. */
   assertInputCompatibility(inputs: readonly { shape: LayerShape }[]): void {
-    if (this.inputSpec === null) return;
-    const specs = Array.isArray(this.inputSpec) ? (this.inputSpec as readonly (InputSpec | null)[]) : [this.inputSpec as InputSpec];
-    if (Array.isArray(this.inputSpec) && specs.length !== inputs.length) {
-      throw new ArgumentError(`${this.name}: expects ${specs.length} inputs, got ${inputs.length}`);
-    }
-    specs.forEach((spec, i) => {
-      if (spec === null || i >= inputs.length) return;
-      const shape = inputs[i].shape;
-      const given = formatLayerShape(shape);
-      const which = inputs.length > 1 ? `input ${i}` : 'input';
-      if (spec.ndim !== undefined && shape.length !== spec.ndim) {
-        throw new ShapeError(`${this.name}: ${which} must be rank ${spec.ndim}, got shape ${given}`);
-      }
-      if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
-        throw new ShapeError(`${this.name}: ${which} must be at least rank ${spec.minNdim}, got shape ${given}`);
-      }
-      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) {
-        throw new ShapeError(`${this.name}: ${which} must be at most rank ${spec.maxNdim}, got shape ${given}`);
-      }
-      for (const [axisKey, size] of Object.entries(spec.axes ?? {})) {
-        const axis = Number(axisKey) < 0 ? shape.length + Number(axisKey) : Number(axisKey);
-        const actual = shape[axis];
-        if (actual !== null && actual !== undefined && actual !== size) {
-          throw new ShapeError(`${this.name}: ${which} must have size ${size} on axis ${axisKey}, got shape ${given}`);
-        }
-      }
-      if (spec.shape !== undefined) {
-        const expected = formatLayerShape(spec.shape);
-        const mismatch =
-          spec.shape.length !== shape.length || spec.shape.some((d, j) => d !== null && shape[j] !== null && d !== shape[j]);
-        if (mismatch) throw new ShapeError(`${this.name}: ${which} must have shape ${expected}, got shape ${given}`);
-      }
-    });
+    assertInputCompatibility(this.name, this.inputSpec, inputs);
   }
 
   /**
