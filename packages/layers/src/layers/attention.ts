@@ -251,10 +251,10 @@ export class MultiHeadAttention extends Layer {
   /** `[batch, steps, dim]` → `[batch, heads, steps, headDim]`. */
   private project(x: Tensor, which: 'query' | 'key' | 'value', headDim: number): Tensor {
     const { kernel, bias } = this.projections![which];
-    const [batch, steps, dim] = x.shape;
+    const [, steps, dim] = x.shape;
     let y = matMul(x, reshape(kernel, [dim, this.numHeads * headDim]));
     if (bias !== null) y = add(y, reshape(bias, [this.numHeads * headDim]));
-    return transpose(reshape(y, [batch, steps, this.numHeads, headDim]), [0, 2, 1, 3]);
+    return transpose(reshape(y, [-1, steps, this.numHeads, headDim]), [0, 2, 1, 3]);
   }
 
   call(inputs: LayerInputs, args: CallArgs): Tensor | Tensor[] {
@@ -287,8 +287,8 @@ export class MultiHeadAttention extends Layer {
       scores = softmax(scores, -1);
     }
     const weights = dropoutWeights(scores, this.dropout, args.training, this.seed, this.dropoutCalls++);
-    const [batch, steps] = queryInput.shape;
-    const attended = reshape(transpose(matMul(weights, value), [0, 2, 1, 3]), [batch, steps, this.numHeads * this.valueDim]);
+    const steps = queryInput.shape[1];
+    const attended = reshape(transpose(matMul(weights, value), [0, 2, 1, 3]), [-1, steps, this.numHeads * this.valueDim]);
     const { kernel, bias } = this.projections!.output;
     let output = matMul(attended, reshape(kernel, [this.numHeads * this.valueDim, kernel.shape[2]]));
     if (bias !== null) output = add(output, bias);
