@@ -66,16 +66,24 @@ describe('initializers', () => {
   });
 
   it('Orthogonal gives orthonormal columns (and rows for wide shapes)', () => {
+    // [80, 40] and [40, 70] span two Gram-Schmidt blocks of 32 columns.
     for (const shape of [
       [6, 4],
       [3, 5],
+      [80, 40],
+      [40, 70],
+      [3, 3, 2, 4],
     ]) {
       const w = tidy(() => getInitializer('orthogonal').call(shape));
-      const gram = tidy(() => (shape[0] >= shape[1] ? matMul(w, w, true, false) : matMul(w, w, false, true)));
-      const n = Math.min(shape[0], shape[1]);
+      const cols = shape[shape.length - 1];
+      const rows = w.size / cols;
+      const flat = tidy(() => w.reshape([rows, cols]));
+      const gram = tidy(() => (rows >= cols ? matMul(flat, flat, true, false) : matMul(flat, flat, false, true)));
+      const n = Math.min(rows, cols);
       const g = Array.from(gram.dataSync() as Float32Array);
       g.forEach((v, i) => expect(v).toBeCloseTo(Math.floor(i / n) === i % n ? 1 : 0, 5));
-      dispose([w, gram]);
+      expect(w.shape).toEqual(shape);
+      dispose([w, flat, gram]);
     }
   });
 
