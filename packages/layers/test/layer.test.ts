@@ -15,7 +15,10 @@ import {
 } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
 import {
+  Add,
   BatchNormalization,
+  Concatenate,
+  Embedding,
   Conv2D,
   Dense,
   Dropout,
@@ -190,6 +193,22 @@ describe('Layer', () => {
     expect(getAttachedMask(implicit)).toBe(mask);
     dispose([data, masked, mask, implicit, explicit]);
     lstm.dispose();
+  });
+
+  it('merges masks as Keras does: Add ANDs them, Concatenate keeps a step any input keeps', () => {
+    const embedding = new Embedding({ inputDim: 5, outputDim: 2, maskZero: true });
+    const a = embedding.apply(tensor([[1, 0, 2]], [1, 3], 'int32')) as Tensor;
+    const b = embedding.apply(tensor([[0, 3, 2]], [1, 3], 'int32')) as Tensor;
+    const mask = (t: Tensor) => Array.from(getAttachedMask(t)!.dataSync()).map(Number);
+    const alongTime = new Concatenate({ axis: 1 }).apply([a, b]) as Tensor;
+    const alongFeatures = new Concatenate().apply([a, b]) as Tensor;
+    const sum = new Add().apply([a, b]) as Tensor;
+    expect(alongTime.shape).toEqual([1, 6, 2]);
+    expect(mask(alongTime)).toEqual([1, 0, 1, 0, 1, 1]);
+    expect(mask(alongFeatures)).toEqual([1, 1, 1]);
+    expect(mask(sum)).toEqual([0, 0, 1]);
+    dispose([a, b, alongTime, alongFeatures, sum].flatMap((t) => [t, getAttachedMask(t)]));
+    embedding.dispose();
   });
 
   it('keeps a frozen BatchNormalization in inference mode even when training', () => {
