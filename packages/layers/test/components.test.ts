@@ -4,6 +4,7 @@ import { registerReferenceBackend } from '@tessera/core/testing';
 import {
   Dense,
   LeakyReLU,
+  ReLU,
   MaxNorm,
   computeFans,
   getActivation,
@@ -148,6 +149,25 @@ describe('activations', () => {
     expect(serializeActivation(getActivation(null))).toBe('linear');
     expect(run('swish')).toEqual(run('silu'));
     expect(() => getActivation('sparkle')).toThrow(/unknown activation "sparkle"/);
+  });
+});
+
+describe('ReLU layer', () => {
+  it('matches Keras 3 at and around the threshold, and rejects what Keras rejects', () => {
+    const x = tensor([-3, -1.5, 0.5, 0.75, 2, 8]);
+    const run = (args: ConstructorParameters<typeof ReLU>[0]) => {
+      const y = new ReLU(args).apply(x) as Tensor;
+      const v = Array.from(y.dataSync() as Float32Array);
+      y.dispose();
+      return v;
+    };
+    // Values printed by Keras 3.15 for the same input (x = threshold gives 0).
+    expect(run({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 })).toEqual([-0.35, -0.2, 0, 0.75, 2, 6].map((v) => expect.closeTo(v, 6)));
+    expect(run({ threshold: 0.5 })).toEqual([0, 0, 0, 0.75, 2, 8]);
+    expect(run({ maxValue: 6 })).toEqual([0, 0, 0.5, 0.75, 2, 6]);
+    expect(() => new ReLU({ threshold: -1 })).toThrow(/ReLU: threshold must be a non-negative number, got -1/);
+    expect(() => new ReLU({ maxValue: -1 })).toThrow(/ReLU: max_value must be a non-negative number or null, got -1/);
+    x.dispose();
   });
 });
 
