@@ -56,6 +56,14 @@ export interface AddWeightOptions {
   dtype?: DType;
 }
 
+/**
+ * Decides calls made with inputs that are not tensors (the functional API's symbolic tensors):
+ * returns the outputs to give back, or `undefined` to let the layer compute as usual.
+ */
+export type SymbolicCallHandler = (layer: Layer, inputs: unknown, args: CallArgs) => LayerOutputs | undefined;
+
+let symbolicCallHandler: SymbolicCallHandler | null = null;
+
 /** The training flag of the layer calls in progress, so nested layers inherit it (Keras's call context). */
 const trainingStack: (boolean | undefined)[] = [];
 
@@ -168,6 +176,10 @@ export abstract class Layer {
    * with the mask and training flag, attaches the output mask. Keras's `layer(inputs)`; TensorFlow.js's `apply`.
    */
   apply(inputs: LayerInputs, args: CallArgs = {}): LayerOutputs {
+    if (symbolicCallHandler !== null) {
+      const symbolic = symbolicCallHandler(this, inputs, args);
+      if (symbolic !== undefined) return symbolic;
+    }
     const list = this.checkInputs(inputs);
     this.assertInputCompatibility(list);
     if (!this.built) {
@@ -234,21 +246,54 @@ export abstract class Layer {
 
   /**
    * The output shape for an input shape, `null` for unknown dimensions. Built-in layers compute it
-   * from their arguments without running anything. This default, for custom layers, runs `call`
-   * once on zeros (unknown dimensions set to 1) and puts `null` back in the batch dimension; when
-   * the tracer lands it becomes abstract evaluation, which runs no kernels.
+   * from their arguments without running anything. This default, for custom layers, builds the
+   * layer, runs `call` once on zeros (unknown dimensions set to 1) and puts `null` back in the batch
+   * dimension; every weight is restored afterwards and the probe's losses dropped, so a stateful
+   * layer's `assign`/`assignAdd` leave no trace. When the tracer lands this becomes abstract
+   * evaluation, which runs no kernels at all.
    */
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const isList = Array.isArray(inputShape[0]) || (inputShape.length > 0 && inputShape.every((d) => Array.isArray(d)));
     const shapes = (isList ? inputShape : [inputShape]) as readonly LayerShape[];
     const batchUnknown = shapes.some((s) => s[0] === null);
-    const result = tidy(() => {
-      const probes = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
-      const out = this.apply(isList ? probes : probes[0]);
-      const outs = Array.isArray(out) ? out : [out];
-      return outs.map((t) => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d)));
-    });
-    return result.length === 1 && !isList ? result[0] : result;
+    const concrete = shapes.map((s) => s.map((d) => d ?? 1));
+    this.build(isList ? concrete : concrete[0]);
+    const weights = this.weights;
+    const saved = weights.map((w) => w.clone());
+    const lossesBefore = this.takeCallLosses();
+    try {
+      const result = tidy(() => {
+        const out = this.apply(isList ? concrete.map((s) => zeros(s)) : zeros(concrete[0]));
+        const outs = Array.isArray(out) ? out : [out];
+        return outs.map((t) => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d)));
+      });
+      return result.length === 1 && !isList ? result[0] : result;
+    } finally {
+      weights.forEach((w, i) => w.assign(saved[i]));
+      dispose(saved);
+      this.restoreCallLosses(lossesBefore);
+    }
+  }
+
+  /** Takes every nested layer's call losses out (to be put back by `restoreCallLosses`). */
+  private takeCallLosses(): Map<Layer, Tensor[]> {
+    const taken = new Map<Layer, Tensor[]>();
+    const visit = (layer: Layer) => {
+      if (taken.has(layer)) return;
+      taken.set(layer, layer.callLosses);
+      layer.callLosses = [];
+      layer.layers.forEach(visit);
+    };
+    visit(this);
+    return taken;
+  }
+
+  /** Drops the losses added since `takeCallLosses` and puts the taken ones back. */
+  private restoreCallLosses(taken: Map<Layer, Tensor[]>): void {
+    for (const [layer, losses] of taken) {
+      dispose(layer.callLosses);
+      layer.callLosses = losses;
+    }
   }
 
   /** Checks inputs against `inputSpec`; the error names the layer, the input, expected and given. */
@@ -452,10 +497,24 @@ export abstract class Layer {
     return new this(configToOptions(config));
   }
 
+  /**
+   * Installs the handler that `apply` consults first, for inputs that are not tensors (or `null`
+   * to remove it). `@tessera/keras` registers one so that `layer.apply(Input(...))` records a
+   * functional-API call; a layer package never needs to know about models.
+   */
+  static setSymbolicCallHandler(handler: SymbolicCallHandler | null): void {
+    symbolicCallHandler = handler;
+  }
+
   /** Frees the weights. The layer cannot be called afterwards. */
   dispose(): void {
     for (const w of this.weights) w.dispose();
     this.clearCallLosses();
+  }
+
+  /** `using layer = new Dense(...)` frees the weights at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }
 

@@ -273,6 +273,51 @@ describe('output shapes without running kernels', () => {
   });
 });
 
+describe('shape inference leaves state alone', () => {
+  it('the default computeOutputShape restores weights a stateful call changed and drops its losses', () => {
+    const layer = new RunningSum();
+    tidy(() => layer.apply(tensor([[1, 2]])));
+    layer.addLoss(tensor(5));
+    expect(layer.computeOutputShape([null, 2])).toEqual([null, 2]);
+    expect(values(layer.total!)).toEqual([1, 2]);
+    const losses = layer.losses;
+    expect(losses.map((l) => l.dataSync()[0])).toEqual([5]);
+    dispose(losses);
+    const fresh = new RunningSum();
+    expect(fresh.computeOutputShape([null, 3])).toEqual([null, 3]);
+    expect(fresh.built).toBe(true);
+    expect(values(fresh.total!)).toEqual([0, 0, 0]);
+    layer.dispose();
+    fresh.dispose();
+  });
+});
+
+describe('symbolic call handler', () => {
+  it('lets a model package decide calls on non-tensor inputs; tensors still compute', () => {
+    const marker = { symbolic: true };
+    const seen: string[] = [];
+    Layer.setSymbolicCallHandler((layer, inputs) => {
+      if (inputs !== marker) return undefined;
+      seen.push(layer.name);
+      return tensor([42]);
+    });
+    try {
+      const dense = new Dense({ units: 1, name: 'sym_dense' });
+      const recorded = dense.apply(marker as never) as Tensor;
+      expect(values(recorded)).toEqual([42]);
+      expect(seen).toEqual(['sym_dense']);
+      expect(dense.built).toBe(false);
+      const real = dense.apply(ones([1, 2])) as Tensor;
+      expect(real.shape).toEqual([1, 1]);
+      dispose([recorded, real]);
+      dense.dispose();
+    } finally {
+      Layer.setSymbolicCallHandler(null);
+    }
+    expect(() => new Dense({ units: 1, name: 'plain' }).apply(marker as never)).toThrow(/plain: input 0 must be a Tensor, got object/);
+  });
+});
+
 describe('registry', () => {
   it('rebuilds registered custom layers by class name and rejects unknown ones', () => {
     class Scaled extends Layer {
