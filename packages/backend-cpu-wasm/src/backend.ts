@@ -1,0 +1,78 @@
+import type { Backend, BackendMemory, DataId, DType, KernelTable, Shape, TypedArray } from '@tessera/core';
+import { WasmContext } from './context.js';
+import { buildKernelTable } from './kernels/index.js';
+import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
+import { instantiateKernels } from './module.js';
+import { StorageTable } from './storage.js';
+
+export interface WasmBackendOptions {
+  /** Upper bound of the wasm memory in bytes (default and maximum: 4 GiB); tests lower it. */
+  readonly maxMemoryBytes?: number;
+}
+
+/** Heap figures beyond `memory()`, for tests and diagnostics. */
+export interface WasmHeapInfo {
+  /** Bytes in blocks handed out (size-class rounded). */
+  readonly reservedBytes: number;
+  /** Bytes of freed blocks kept for reuse. */
+  readonly freeBytes: number;
+  /** The wasm memory's current size. */
+  readonly heapBytes: number;
+}
+
+/** The CPU backend: AssemblyScript kernels compiled to wasm SIMD, over one linear memory. */
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly kernels: KernelTable;
+  private readonly context: WasmContext;
+
+  private constructor(context: WasmContext) {
+    this.context = context;
+    this.kernels = buildKernelTable(context);
+  }
+
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const limit = Math.min(options.maxMemoryBytes ?? MAX_MEMORY_BYTES, MAX_MEMORY_BYTES);
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536) });
+    const { exports, heapBase } = await instantiateKernels(memory);
+    const heap = new WasmHeap(memory, heapBase, limit);
+    return new WasmBackend(new WasmContext(exports, heap, new StorageTable(heap)));
+  }
+
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId {
+    const handle = this.context.storage.create(dtype, values.length);
+    this.context.view(handle, dtype, values.length).set(values);
+    return handle;
+  }
+
+  share(id: DataId): DataId {
+    return this.context.storage.share(id);
+  }
+
+  async read(id: DataId): Promise<TypedArray> {
+    return this.readSync(id);
+  }
+
+  readSync(id: DataId): TypedArray {
+    const { storage, dtype } = this.context.storage.handle(id);
+    const { u8 } = this.context.memoryViews;
+    const bytes = u8.slice(storage.address, storage.address + storage.byteLength);
+    if (dtype === 'float32') return new Float32Array(bytes.buffer);
+    if (dtype === 'int32') return new Int32Array(bytes.buffer);
+    return bytes;
+  }
+
+  free(id: DataId): void {
+    this.context.storage.free(id);
+  }
+
+  memory(): BackendMemory {
+    return { numBytes: this.context.storage.numBytes, numDataBuffers: this.context.storage.numDataBuffers };
+  }
+
+  heapInfo(): WasmHeapInfo {
+    const heap = this.context.heap;
+    return { reservedBytes: heap.reservedBytes, freeBytes: heap.freeBytes, heapBytes: heap.heapBytes };
+  }
+
+}

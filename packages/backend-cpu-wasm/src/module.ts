@@ -1,0 +1,26 @@
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+
+/** The kernels the wasm module exports: plain functions of addresses and sizes. */
+export type KernelExports = Record<string, (...args: number[]) => number | void>;
+
+function decodeBase64(text: string): Uint8Array {
+  // atob exists in browsers and in Node 16+; the binary is decoded once per backend.
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * Instantiates the kernels over `memory`. Plain `WebAssembly.instantiate` rather than
+ * `@assemblyscript/loader`: the module is built with the stub runtime and exchanges only numbers
+ * (addresses, sizes), so the loader's helpers for managed strings and arrays have nothing to do.
+ */
+export async function instantiateKernels(memory: WebAssembly.Memory): Promise<{ exports: KernelExports; heapBase: number }> {
+  compiled ??= WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(await compiled, { env: { memory } });
+  const exports = instance.exports as unknown as KernelExports;
+  return { exports, heapBase: exports.heapBase() as number };
+}
