@@ -1,16 +1,55 @@
 import type { KernelTable, Unsupported } from '@tessera/core';
 import type { WasmContext } from '../context.js';
-import { binaryKernel, castKernel, unaryKernel } from './elementwise.js';
+import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
 
 const notYet = (what: string): Unsupported => ({ unsupported: `${what} is not implemented in the wasm backend yet` });
 
 /** The wasm backend's kernel for every primitive, or the reason it has none. */
 export function buildKernelTable(context: WasmContext): KernelTable {
   return {
+    abs: unaryKernel(context, 'abs'),
     add: binaryKernel(context, 'add'),
-    mul: binaryKernel(context, 'mul'),
+    atan2: binaryKernel(context, 'atan2'),
+    ceil: unaryKernel(context, 'ceil'),
+    cos: unaryKernel(context, 'cos'),
+    div: binaryKernel(context, 'div'),
+    equal: binaryKernel(context, 'equal'),
+    erf: unaryKernel(context, 'erf'),
     exp: unaryKernel(context, 'exp'),
+    expm1: unaryKernel(context, 'expm1'),
+    floor: unaryKernel(context, 'floor'),
+    floorDiv: binaryKernel(context, 'floorDiv'),
+    greater: binaryKernel(context, 'greater'),
+    greaterEqual: binaryKernel(context, 'greaterEqual'),
+    isFinite: unaryKernel(context, 'isFinite'),
+    isNaN: unaryKernel(context, 'isNaN'),
+    less: binaryKernel(context, 'less'),
+    lessEqual: binaryKernel(context, 'lessEqual'),
+    log1p: unaryKernel(context, 'log1p'),
+    log: unaryKernel(context, 'log'),
+    logicalAnd: binaryKernel(context, 'logicalAnd'),
+    logicalNot: unaryKernel(context, 'logicalNot'),
+    logicalOr: binaryKernel(context, 'logicalOr'),
+    maximum: binaryKernel(context, 'maximum'),
+    minimum: binaryKernel(context, 'minimum'),
+    mod: binaryKernel(context, 'mod'),
+    mul: binaryKernel(context, 'mul'),
+    neg: unaryKernel(context, 'neg'),
+    notEqual: binaryKernel(context, 'notEqual'),
+    pow: binaryKernel(context, 'pow'),
+    reciprocal: unaryKernel(context, 'reciprocal'),
+    relu: unaryKernel(context, 'relu'),
+    round: unaryKernel(context, 'round'),
+    rsqrt: unaryKernel(context, 'rsqrt'),
+    sigmoid: unaryKernel(context, 'sigmoid'),
+    sign: unaryKernel(context, 'sign'),
+    sin: unaryKernel(context, 'sin'),
+    sqrt: unaryKernel(context, 'sqrt'),
+    square: unaryKernel(context, 'square'),
+    sub: binaryKernel(context, 'sub'),
+    tanh: unaryKernel(context, 'tanh'),
     cast: castKernel(context),
+    where: whereKernel(context),
 
     sum: notYet('sum'),
     max: notYet('max'),
