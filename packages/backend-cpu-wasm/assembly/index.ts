@@ -7,3 +7,5 @@ export * from './cast';
 export function heapBase(): usize {
   return __heap_base;
 }
+export * from './reduce';
+export * from './movement';

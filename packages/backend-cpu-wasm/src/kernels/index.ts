@@ -1,5 +1,7 @@
 import type { KernelTable, Unsupported } from '@tessera/core';
 import type { WasmContext } from '../context.js';
+import { movementKernels } from './movement.js';
+import { argReductionKernel, reductionKernel } from './reduction.js';
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
 
 const notYet = (what: string): Unsupported => ({ unsupported: `${what} is not implemented in the wasm backend yet` });
@@ -51,25 +53,16 @@ export function buildKernelTable(context: WasmContext): KernelTable {
     cast: castKernel(context),
     where: whereKernel(context),
 
-    sum: notYet('sum'),
-    max: notYet('max'),
-    min: notYet('min'),
-    prod: notYet('prod'),
-    any: notYet('any'),
-    all: notYet('all'),
-    argMax: notYet('argMax'),
-    argMin: notYet('argMin'),
-    reshape: notYet('reshape'),
-    broadcastTo: notYet('broadcastTo'),
-    transpose: notYet('transpose'),
-    slice: notYet('slice'),
-    stridedSlice: notYet('stridedSlice'),
-    concat: notYet('concat'),
-    pad: notYet('pad'),
-    tile: notYet('tile'),
-    reverse: notYet('reverse'),
-    gather: notYet('gather'),
-    unsortedSegmentSum: notYet('unsortedSegmentSum'),
+    sum: reductionKernel(context, 'sum'),
+    max: reductionKernel(context, 'max'),
+    min: reductionKernel(context, 'min'),
+    prod: reductionKernel(context, 'prod'),
+    any: reductionKernel(context, 'any'),
+    all: reductionKernel(context, 'all'),
+    argMax: argReductionKernel(context, 'argmax'),
+    argMin: argReductionKernel(context, 'argmin'),
+
+    ...movementKernels(context),
 
     matMul: notYet('matMul'),
     conv2d: notYet('conv2d'),
