@@ -9,3 +9,4 @@ export function heapBase(): usize {
 }
 export * from './reduce';
 export * from './movement';
+export * from './gemm';
