@@ -9,4 +9,8 @@ export function heapBase(): usize {
 }
 export * from './reduce';
 export * from './movement';
+export * from './scan';
+export * from './pool';
+export * from './creation';
+export * from './random';
 export * from './gemm';

@@ -20,7 +20,10 @@ let compiled: Promise<WebAssembly.Module> | undefined;
  */
 export async function instantiateKernels(memory: WebAssembly.Memory): Promise<{ exports: KernelExports; heapBase: number }> {
   compiled ??= WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-  const instance = await WebAssembly.instantiate(await compiled, { env: { memory } });
+  const instance = await WebAssembly.instantiate(await compiled, {
+    // Box-Muller in assembly/random.ts uses the host's log and cos, so that samples match core's reference bit for bit.
+    env: { memory, mathLog: Math.log, mathCos: Math.cos },
+  });
   const exports = instance.exports as unknown as KernelExports;
   return { exports, heapBase: exports.heapBase() as number };
 }

@@ -1,8 +1,11 @@
 import type { KernelTable, Unsupported } from '@tessera/core';
 import type { WasmContext } from '../context.js';
+import { creationKernels } from './creation.js';
 import { movementKernels } from './movement.js';
+import { poolingKernels } from './pooling.js';
 import { argReductionKernel, reductionKernel } from './reduction.js';
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { cumsumKernel } from './scan.js';
 
 const notYet = (what: string): Unsupported => ({ unsupported: `${what} is not implemented in the wasm backend yet` });
 
@@ -68,13 +71,8 @@ export function buildKernelTable(context: WasmContext): KernelTable {
     conv2d: notYet('conv2d'),
     conv2dBackpropInput: notYet('conv2dBackpropInput'),
     conv2dBackpropFilter: notYet('conv2dBackpropFilter'),
-    maxPool: notYet('maxPool'),
-    maxPoolGrad: notYet('maxPoolGrad'),
-    avgPool: notYet('avgPool'),
-    avgPoolGrad: notYet('avgPoolGrad'),
-    oneHot: notYet('oneHot'),
-    cumsum: notYet('cumsum'),
-    range: notYet('range'),
-    random: notYet('random'),
+    ...poolingKernels(context),
+    ...creationKernels(context),
+    cumsum: cumsumKernel(context),
   };
 }
