@@ -1,8 +1,15 @@
-import { engine, getPrimitive, isUnsupported, primitives, type OpName } from '@tessera/core';
+import { engine, isUnsupported, primitives, type OpName } from '@tessera/core';
 import { checkCase, conformanceCases, type ConformanceCase } from '@tessera/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import type { WasmBackend } from '../src/backend.js';
+
+/**
+ * The primitives whose wasm kernels are written on the contraction branch (wip/wasm-gemm). Cases
+ * that reach one of them are skipped until that branch merges. DELETE THIS CONSTANT AT THE MERGE:
+ * from then on every case must pass and none may be skipped. Any other unsupported primitive fails.
+ */
+const AWAITING_CONTRACTION_BRANCH: ReadonlySet<string> = new Set(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter']);
 
 let backend: WasmBackend;
 
@@ -10,27 +17,20 @@ beforeAll(async () => {
   backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;
 });
 
-/** Primitives the wasm backend has no kernel for yet, with the reason it gives. */
-function unsupportedPrimitives(): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const name of Object.keys(primitives) as OpName[]) {
-    const kernel = backend.kernels[name];
-    if (isUnsupported(kernel)) result[name] = kernel.unsupported;
-  }
-  return result;
+function unsupportedPrimitives(): OpName[] {
+  return (Object.keys(primitives) as OpName[]).filter((name) => isUnsupported(backend.kernels[name]));
 }
 
-/** Whether a case's failure only says that some primitive it reaches (directly or in its gradient) has no wasm kernel. */
-function failsOnlyForLackOfKernel(error: unknown): boolean {
-  return error instanceof Error && /not supported on backend 'wasm'/.test(error.message);
+/** The primitive a "not supported" error names, if the error is one. */
+function missingPrimitive(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  return /(\w+): not supported on backend 'wasm'/.exec(error.message)?.[1];
 }
 
 describe('conformance on wasm', () => {
-  it('lists the primitives that are still unsupported', () => {
-    const unsupported = unsupportedPrimitives();
-    console.log(`wasm: ${Object.keys(unsupported).length} unsupported primitives: ${Object.keys(unsupported).join(', ') || 'none'}`);
-    // Every listed reason must be a sentence a user can act on.
-    for (const reason of Object.values(unsupported)) expect(reason.length).toBeGreaterThan(10);
+  it('has a kernel for every primitive outside the contraction family', () => {
+    const outside = unsupportedPrimitives().filter((name) => !AWAITING_CONTRACTION_BRANCH.has(name));
+    expect(outside).toEqual([]);
   });
 
   const byOp = new Map<string, ConformanceCase[]>();
@@ -40,14 +40,13 @@ describe('conformance on wasm', () => {
     describe(op, () => {
       for (const c of cases) {
         it(c.name, async (context) => {
-          const primitive = getPrimitive(c.op);
-          if (primitive !== undefined && isUnsupported(backend.kernels[c.op as OpName])) context.skip();
+          if (AWAITING_CONTRACTION_BRANCH.has(c.op) && isUnsupported(backend.kernels[c.op as OpName])) context.skip();
           try {
             await checkCase(c, 'wasm');
           } catch (error) {
-            // A case of a supported op may still reach an unsupported primitive (a composite, or a
-            // gradient): skip it while that primitive is missing, and fail on anything else.
-            if (failsOnlyForLackOfKernel(error) && Object.keys(unsupportedPrimitives()).length > 0) context.skip();
+            // A composite or a gradient may reach a contraction primitive: skip only for those.
+            const missing = missingPrimitive(error);
+            if (missing !== undefined && AWAITING_CONTRACTION_BRANCH.has(missing)) context.skip();
             throw error;
           }
         });
