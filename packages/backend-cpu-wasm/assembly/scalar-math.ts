@@ -63,29 +63,72 @@ export function erfF64(x: f64): f64 {
   return TWO_OVER_SQRT_PI * Math.exp(-x2) * total;
 }
 
+// ln 2 split so that n · LN2_HIGH is exact for |n| < 2^11 (LN2_HIGH has 21 trailing zero bits).
+const LN2_HIGH: f64 = 6.93147180369123816490e-01;
+const LN2_LOW: f64 = 1.90821492927058770002e-10;
+const LOG2_E: f64 = 1.4426950408889634;
+
 /**
- * e^x on four f32 lanes: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two parts so n ln2 is exact),
- * e^r by its degree-7 Taylor polynomial (error below 2^-27), then scaled by 2^n in two halves so
- * that results near overflow and in the subnormal range are rounded once, like the correctly
- * rounded reference. NaN propagates through the polynomial.
+ * e^x on two f64 lanes, to about 2^-52 relative: x = n ln2 + r with |r| <= ln2/2, e^r by its
+ * degree-12 Taylor polynomial (remainder below 2e-16), times 2^n built in the exponent bits. Inputs
+ * are clamped to [-110, 100], where every f32 result is already 0 or Infinity after rounding.
+ * NaN propagates (wasm's min and max return NaN).
  */
 // @ts-ignore: decorator
+@inline function expF64x2(x: v128): v128 {
+  const clamped = f64x2.max(f64x2.min(x, f64x2.splat(100)), f64x2.splat(-110));
+  const n = f64x2.nearest(f64x2.mul(clamped, f64x2.splat(LOG2_E)));
+  const r = f64x2.sub(f64x2.sub(clamped, f64x2.mul(n, f64x2.splat(LN2_HIGH))), f64x2.mul(n, f64x2.splat(LN2_LOW)));
+  let p = f64x2.splat(1.0 / 479001600.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  const exponent = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
+  return f64x2.mul(p, i64x2.shl(i64x2.add(exponent, i64x2.splat(1023)), 52));
+}
+
+/** The logistic function on two f64 lanes, as sigmoidF64 computes it: e = e^-|x| never overflows. */
+// @ts-ignore: decorator
+@inline function sigmoidF64x2(x: v128): v128 {
+  const e = expF64x2(f64x2.neg(f64x2.abs(x)));
+  const denominator = f64x2.add(f64x2.splat(1.0), e);
+  const positive = f64x2.div(f64x2.splat(1.0), denominator);
+  const negative = f64x2.div(e, denominator);
+  return v128.bitselect(positive, negative, f64x2.ge(x, f64x2.splat(0)));
+}
+
+// Four f32 lanes go through an f64x2 function in two halves, each result rounded to f32 once, so
+// the lanes get what the reference's double computation rounds to.
+
+// @ts-ignore: decorator
+@inline function highHalf(x: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// @ts-ignore: decorator
+@inline function narrowHalves(low: v128, high: v128): v128 {
+  return i8x16.shuffle(
+    f32x4.demote_f64x2_zero(low),
+    f32x4.demote_f64x2_zero(high),
+    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
+  );
+}
+
+// @ts-ignore: decorator
 @inline export function expF32x4(x: v128): v128 {
-  const clamped = f32x4.max(f32x4.min(x, f32x4.splat(89)), f32x4.splat(-104));
-  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.4426950408889634)));
-  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
-  let p = f32x4.add(f32x4.mul(f32x4.splat(1.0 / 5040), r), f32x4.splat(1.0 / 720));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  const k = i32x4.trunc_sat_f32x4_s(n);
-  const half = i32x4.shr_s(k, 1);
-  const rest = i32x4.sub(k, half);
-  const bias = i32x4.splat(127);
-  p = f32x4.mul(p, i32x4.shl(i32x4.add(half, bias), 23));
-  return f32x4.mul(p, i32x4.shl(i32x4.add(rest, bias), 23));
+  return narrowHalves(expF64x2(f64x2.promote_low_f32x4(x)), expF64x2(highHalf(x)));
+}
+
+// @ts-ignore: decorator
+@inline export function sigmoidF32x4(x: v128): v128 {
+  return narrowHalves(sigmoidF64x2(f64x2.promote_low_f32x4(x)), sigmoidF64x2(highHalf(x)));
 }

@@ -29,7 +29,7 @@ export const unaryOps = {
   sin: { [F]: { scalar: viaF64('Math.sin') } },
   cos: { [F]: { scalar: viaF64('Math.cos') } },
   tanh: { [F]: { scalar: viaF64('Math.tanh') } },
-  sigmoid: { [F]: { scalar: '<f32>sigmoidF64(<f64>x)' } },
+  sigmoid: { [F]: { scalar: '<f32>sigmoidF64(<f64>x)', simd: 'sigmoidF32x4(x)' } },
   erf: { [F]: { scalar: '<f32>erfF64(<f64>x)' } },
   floor: { [F]: { scalar: 'Mathf.floor(x)', simd: 'f32x4.floor(x)' } },
   ceil: { [F]: { scalar: 'Mathf.ceil(x)', simd: 'f32x4.ceil(x)' } },
