@@ -1,6 +1,7 @@
 import type { DataId, DType, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { sizeOf } from '@tessera/core';
 import type { WasmHeap } from './memory.js';
+import { WasmMemoryError } from './memory.js';
 import type { KernelExports } from './module.js';
 import type { Handle, StorageTable } from './storage.js';
 
@@ -13,6 +14,8 @@ const PLAN_WORDS = 1024;
  */
 export class WasmContext {
   private planAddress: number;
+  /** Outputs made by the kernel now running, freed if it fails (see `runKernel`). */
+  private made: Handle[] = [];
   private views?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array };
 
   constructor(
@@ -45,7 +48,28 @@ export class WasmContext {
 
   /** A new output tensor's storage. */
   output(info: TensorInfo): Handle {
-    return this.storage.create(info.dtype, sizeOf(info.shape));
+    const handle = this.storage.create(info.dtype, sizeOf(info.shape));
+    this.made.push(handle);
+    return handle;
+  }
+
+  /**
+   * Runs a kernel so that a failure leaks nothing: outputs it made are freed before the error goes
+   * on (a kernel that runs out of memory for its scratch after making its output, say). Memory errors
+   * gain the op's name.
+   */
+  runKernel<T>(opName: string, kernel: () => T): T {
+    const outer = this.made;
+    this.made = [];
+    try {
+      return kernel();
+    } catch (error) {
+      for (const handle of this.made) this.storage.free(handle);
+      if (error instanceof WasmMemoryError) throw new WasmMemoryError(`${opName}: ${error.message}`);
+      throw error;
+    } finally {
+      this.made = outer;
+    }
   }
 
   /** A temporary block; pair with `release`. */
@@ -61,7 +85,7 @@ export class WasmContext {
   plan(words: readonly number[]): number {
     if (words.length > PLAN_WORDS) throw new Error(`wasm: a kernel plan of ${words.length} words exceeds ${PLAN_WORDS}`);
     const i32 = this.memoryViews.i32;
-    const base = this.planAddress >> 2;
+    const base = this.planAddress >>> 2;
     for (let i = 0; i < words.length; i++) i32[base + i] = words[i];
     return this.planAddress;
   }
@@ -70,8 +94,8 @@ export class WasmContext {
   view(input: KernelInput | DataId, dtype: DType, length: number): TypedArray {
     const address = this.address(input);
     const { f32, i32, u8 } = this.memoryViews;
-    if (dtype === 'float32') return f32.subarray(address >> 2, (address >> 2) + length);
-    if (dtype === 'int32') return i32.subarray(address >> 2, (address >> 2) + length);
+    if (dtype === 'float32') return f32.subarray(address >>> 2, (address >>> 2) + length);
+    if (dtype === 'int32') return i32.subarray(address >>> 2, (address >>> 2) + length);
     return u8.subarray(address, address + length);
   }
 

@@ -92,8 +92,9 @@ export class WasmHeap {
       );
     }
     const address = this.top;
-    this.top += size;
-    this.ensureCapacity(this.top);
+    // Grow first: if the engine refuses, nothing has been handed out.
+    this.ensureCapacity(address + size);
+    this.top = address + size;
     this.live.set(address, size);
     return address;
   }

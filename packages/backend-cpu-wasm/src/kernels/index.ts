@@ -1,4 +1,5 @@
-import type { KernelTable, Unsupported } from '@tessera/core';
+import type { Kernel, KernelTable, Unsupported } from '@tessera/core';
+import { isUnsupported } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import { creationKernels } from './creation.js';
 import { movementKernels } from './movement.js';
@@ -11,7 +12,7 @@ const notYet = (what: string): Unsupported => ({ unsupported: `${what} is not im
 
 /** The wasm backend's kernel for every primitive, or the reason it has none. */
 export function buildKernelTable(context: WasmContext): KernelTable {
-  return {
+  const table: KernelTable = {
     abs: unaryKernel(context, 'abs'),
     add: binaryKernel(context, 'add'),
     atan2: binaryKernel(context, 'atan2'),
@@ -75,4 +76,14 @@ export function buildKernelTable(context: WasmContext): KernelTable {
     ...creationKernels(context),
     cumsum: cumsumKernel(context),
   };
+  return guardAll(context, table);
+}
+
+/** Every kernel run through `context.runKernel`, so that a failing kernel leaks none of its outputs. */
+function guardAll(context: WasmContext, table: KernelTable): KernelTable {
+  const guarded: Record<string, Kernel | Unsupported> = {};
+  for (const [name, kernel] of Object.entries(table) as [string, Kernel | Unsupported][]) {
+    guarded[name] = isUnsupported(kernel) ? kernel : (inputs, attrs, outputs) => context.runKernel(name, () => kernel(inputs, attrs, outputs));
+  }
+  return guarded as KernelTable;
 }
