@@ -1,8 +1,10 @@
 import type { Backend, BackendMemory, DataId, DType, KernelTable, Shape, TypedArray } from '@tessera/core';
+import { ArgumentError } from '@tessera/core';
 import { WasmContext } from './context.js';
 import { buildKernelTable } from './kernels/index.js';
 import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
-import { instantiateKernels } from './module.js';
+import type { KernelExports } from './module.js';
+import { instantiateKernels, instantiateKernelsSync } from './module.js';
 import { StorageTable } from './storage.js';
 
 export interface WasmBackendOptions {
@@ -31,11 +33,43 @@ export class WasmBackend implements Backend {
     this.kernels = buildKernelTable(context);
   }
 
+  /**
+   * Creates a backend: compiles the kernels (once per process) and sets up its memory.
+   *
+   * @example
+   * registerBackend('wasm-small', () => WasmBackend.create({ maxMemoryBytes: 256 * 2 ** 20 }));
+   */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const limit = Math.min(options.maxMemoryBytes ?? MAX_MEMORY_BYTES, MAX_MEMORY_BYTES);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536) });
+    const memory = WasmBackend.memoryFor(options);
     const { exports, heapBase } = await instantiateKernels(memory);
-    const heap = new WasmHeap(memory, heapBase, limit);
+    return WasmBackend.over(memory, exports, heapBase, options);
+  }
+
+  /**
+   * Creates a backend synchronously where the platform compiles wasm synchronously (Node, workers);
+   * throws on a browser's main thread, where `create` is the way.
+   */
+  static createSync(options: WasmBackendOptions = {}): WasmBackend {
+    const memory = WasmBackend.memoryFor(options);
+    const { exports, heapBase } = instantiateKernelsSync(memory);
+    return WasmBackend.over(memory, exports, heapBase, options);
+  }
+
+  private static memoryFor(options: WasmBackendOptions): WebAssembly.Memory {
+    const limit = WasmBackend.limitOf(options);
+    return new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536) });
+  }
+
+  private static limitOf({ maxMemoryBytes }: WasmBackendOptions): number {
+    if (maxMemoryBytes === undefined) return MAX_MEMORY_BYTES;
+    if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes >= 16 * 65536)) {
+      throw new ArgumentError(`WasmBackend: maxMemoryBytes must be a number of at least 1 MiB, got ${String(maxMemoryBytes)}`);
+    }
+    return Math.min(maxMemoryBytes, MAX_MEMORY_BYTES);
+  }
+
+  private static over(memory: WebAssembly.Memory, exports: KernelExports, heapBase: number, options: WasmBackendOptions): WasmBackend {
+    const heap = new WasmHeap(memory, heapBase, WasmBackend.limitOf(options));
     return new WasmBackend(new WasmContext(exports, heap, new StorageTable(heap)));
   }
 
