@@ -7,9 +7,15 @@ import type { KernelExports } from './module.js';
 import { instantiateKernels, instantiateKernelsSync } from './module.js';
 import { StorageTable } from './storage.js';
 
+/** How a `WasmBackend` is made; every field is optional. */
 export interface WasmBackendOptions {
-  /** Upper bound of the wasm memory in bytes (default and maximum: 4 GiB); tests lower it. */
+  /** Upper bound of the wasm memory in bytes, at least 1 MiB (default and maximum: wasm32's 4 GiB). */
   readonly maxMemoryBytes?: number;
+  /**
+   * The name the backend is registered under (default `'wasm'`): the engine reports memory and
+   * errors by it, so a second instance registered under another name should carry that name.
+   */
+  readonly name?: string;
 }
 
 /** Heap figures beyond `memory()`, for tests and diagnostics. */
@@ -24,12 +30,13 @@ export interface WasmHeapInfo {
 
 /** The CPU backend: AssemblyScript kernels compiled to wasm SIMD, over one linear memory. */
 export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+  readonly name: string;
   readonly kernels: KernelTable;
   private readonly context: WasmContext;
 
-  private constructor(context: WasmContext) {
+  private constructor(context: WasmContext, name: string) {
     this.context = context;
+    this.name = name;
     this.kernels = buildKernelTable(context);
   }
 
@@ -37,7 +44,7 @@ export class WasmBackend implements Backend {
    * Creates a backend: compiles the kernels (once per process) and sets up its memory.
    *
    * @example
-   * registerBackend('wasm-small', () => WasmBackend.create({ maxMemoryBytes: 256 * 2 ** 20 }));
+   * registerBackend('wasm-small', () => WasmBackend.create({ name: 'wasm-small', maxMemoryBytes: 256 * 2 ** 20 }));
    */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const memory = WasmBackend.memoryFor(options);
@@ -56,6 +63,9 @@ export class WasmBackend implements Backend {
   }
 
   private static memoryFor(options: WasmBackendOptions): WebAssembly.Memory {
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new ArgumentError(`WasmBackend: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    }
     const limit = WasmBackend.limitOf(options);
     return new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536) });
   }
@@ -70,7 +80,7 @@ export class WasmBackend implements Backend {
 
   private static over(memory: WebAssembly.Memory, exports: KernelExports, heapBase: number, options: WasmBackendOptions): WasmBackend {
     const heap = new WasmHeap(memory, heapBase, WasmBackend.limitOf(options));
-    return new WasmBackend(new WasmContext(exports, heap, new StorageTable(heap)));
+    return new WasmBackend(new WasmContext(exports, heap, new StorageTable(heap)), options.name ?? 'wasm');
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {

@@ -159,12 +159,14 @@ describe('a wasm backend with a memory limit', () => {
   let limited: WasmBackend;
 
   beforeAll(async () => {
-    registerBackend('wasm-8mib', () => WasmBackend.create({ maxMemoryBytes: 8 * MiB }), -1);
+    registerBackend('wasm-8mib', () => WasmBackend.create({ name: 'wasm-8mib', maxMemoryBytes: 8 * MiB }), -1);
     limited = (await engine.setBackend('wasm-8mib')) as unknown as WasmBackend;
   });
 
   it('refuses a tensor past the limit with a WasmMemoryError naming the sizes, and stays usable', async () => {
     const start = limited.memory();
+    expect(limited.name).toBe('wasm-8mib');
+    expect(memory().numBytes).toBe(start.numBytes);
     expect(() => tensor(new Float32Array(3 * MiB))).toThrow(WasmMemoryError);
     expect(() => tensor(new Float32Array(3 * MiB))).toThrow(/cannot allocate 12\.0 MiB: .* cannot grow past 8\.0 MiB/);
     expect(limited.memory()).toEqual(start);
