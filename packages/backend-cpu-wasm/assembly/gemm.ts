@@ -1,38 +1,67 @@
-// Single-precision GEMM: C = A·B for row-major C, with A and B given by (row, column) element
+// Single-precision GEMM: C (+)= A·B for row-major C, with A and B given by (row, column) element
 // strides so that transposes are free. Goto's loop nest: B is packed into KC×NR panels (kept in L1
 // by the micro-kernel), A into MC×KC blocks of MR-row panels (kept in L2), and a 6×8 register
 // micro-kernel holds C's tile in 12 v128 accumulators across the whole KC loop. Panels are padded
 // with zeros to whole tiles, so the micro-kernel never branches on edges; only its store does.
 // wasm SIMD has no fused multiply-add (that is relaxed SIMD, not yet on by default), so each step
 // is a mul and an add.
+//
+// A is read through one of two sources: a strided matrix, or a convolution's input gathered window
+// by window (conv.ts sets that up). The gather happens while packing, so a convolution is an
+// implicit GEMM: the im2col matrix is never written out.
+
+import { gatherConvRow } from './conv-gather';
 
 export const MR = 6;
 export const NR = 8;
 const KC = 256;
 const MC = 72;
 const NC = 2048;
+const TILE_BYTES = MR * NR * 4;
+const PACK_A_BYTES = MC * KC * 4;
+const PACK_B_BYTES = KC * NC * 4;
 
-/** Bytes of the packing buffers gemm_f32 needs (the JS side allocates them). */
-export function gemm_pack_a_bytes(): i32 { return MC * KC * 4; }
-export function gemm_pack_b_bytes(): i32 { return KC * NC * 4; }
+/** Bytes of the scratch block gemm_f32 needs (packed A, packed B, an edge tile); one per thread. */
+export function gemm_work_bytes(): i32 {
+  return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+}
 
-function packA(a: usize, rowStride: i32, colStride: i32, rows: i32, depth: i32, out: usize): void {
+/** Where A comes from while packing: 0 a strided matrix, 1 a convolution window gather. */
+let aSource: i32 = 0;
+
+export function setAFromMatrix(): void {
+  aSource = 0;
+}
+
+export function setAFromConv(): void {
+  aSource = 1;
+}
+
+function packA(a: usize, rowStride: i32, colStride: i32, row0: i32, rows: i32, p0: i32, depth: i32, out: usize): void {
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const valid = min<i32>(MR, rows - i0);
     for (let i = 0; i < MR; i++) {
-      if (i < valid) {
-        let src = a + (<usize>((i0 + i) * rowStride) << 2);
-        let dst = out + (<usize>i << 2);
-        for (let p = 0; p < depth; p++) {
-          store<f32>(dst, load<f32>(src));
-          src += <usize>colStride << 2;
-          dst += MR * 4;
-        }
+      const dst = out + (<usize>i << 2);
+      if (i >= valid) {
+        for (let p = 0; p < depth; p++) store<f32>(dst + (<usize>(p * MR) << 2), 0);
+      } else if (aSource == 1) {
+        gatherConvRow(row0 + i0 + i, p0, depth, dst, MR * 4);
       } else {
-        let dst = out + (<usize>i << 2);
-        for (let p = 0; p < depth; p++) {
-          store<f32>(dst, 0);
-          dst += MR * 4;
+        let src = a + (<usize>((row0 + i0 + i) * rowStride + p0 * colStride) << 2);
+        let at = dst;
+        if (colStride == 1) {
+          for (let p = 0; p < depth; p++) {
+            store<f32>(at, load<f32>(src));
+            src += 4;
+            at += MR * 4;
+          }
+        } else {
+          const step = <usize>colStride << 2;
+          for (let p = 0; p < depth; p++) {
+            store<f32>(at, load<f32>(src));
+            src += step;
+            at += MR * 4;
+          }
         }
       }
     }
@@ -45,12 +74,25 @@ function packB(b: usize, rowStride: i32, colStride: i32, depth: i32, cols: i32, 
     const valid = min<i32>(NR, cols - j0);
     if (valid == NR && colStride == 1) {
       let src = b + (<usize>j0 << 2);
+      const step = <usize>rowStride << 2;
       for (let p = 0; p < depth; p++) {
         v128.store(out, v128.load(src));
         v128.store(out, v128.load(src, 16), 16);
-        src += <usize>rowStride << 2;
+        src += step;
         out += NR * 4;
       }
+    } else if (valid == NR && rowStride == 1) {
+      // Bᵀ stored row-major: each column of B is contiguous; write it down the panel.
+      for (let j = 0; j < NR; j++) {
+        let src = b + (<usize>((j0 + j) * colStride) << 2);
+        let at = out + (<usize>j << 2);
+        for (let p = 0; p < depth; p++) {
+          store<f32>(at, load<f32>(src));
+          src += 4;
+          at += NR * 4;
+        }
+      }
+      out += <usize>(NR * depth) << 2;
     } else {
       for (let p = 0; p < depth; p++) {
         const src = b + (<usize>(p * rowStride + j0 * colStride) << 2);
@@ -81,65 +123,64 @@ function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize
   for (let p = 0; p < depth; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    a = v128.load32_splat(ap + 0);
+    a = v128.load32_splat(ap);
     c00 = f32x4.add(c00, f32x4.mul(a, b0));
     c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap + 4);
+    a = v128.load32_splat(ap, 4);
     c10 = f32x4.add(c10, f32x4.mul(a, b0));
     c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap + 8);
+    a = v128.load32_splat(ap, 8);
     c20 = f32x4.add(c20, f32x4.mul(a, b0));
     c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap + 12);
+    a = v128.load32_splat(ap, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap + 16);
+    a = v128.load32_splat(ap, 16);
     c40 = f32x4.add(c40, f32x4.mul(a, b0));
     c41 = f32x4.add(c41, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap + 20);
+    a = v128.load32_splat(ap, 20);
     c50 = f32x4.add(c50, f32x4.mul(a, b0));
     c51 = f32x4.add(c51, f32x4.mul(a, b1));
     ap += MR * 4;
     bp += NR * 4;
   }
-  let row: usize;
   if (rows == MR && cols == NR) {
-    row = c + <usize>0 * rowBytes;
+    let row = c;
     if (accumulate) {
       c00 = f32x4.add(c00, v128.load(row));
       c01 = f32x4.add(c01, v128.load(row, 16));
     }
     v128.store(row, c00);
     v128.store(row, c01, 16);
-    row = c + <usize>1 * rowBytes;
+    row += rowBytes;
     if (accumulate) {
       c10 = f32x4.add(c10, v128.load(row));
       c11 = f32x4.add(c11, v128.load(row, 16));
     }
     v128.store(row, c10);
     v128.store(row, c11, 16);
-    row = c + <usize>2 * rowBytes;
+    row += rowBytes;
     if (accumulate) {
       c20 = f32x4.add(c20, v128.load(row));
       c21 = f32x4.add(c21, v128.load(row, 16));
     }
     v128.store(row, c20);
     v128.store(row, c21, 16);
-    row = c + <usize>3 * rowBytes;
+    row += rowBytes;
     if (accumulate) {
       c30 = f32x4.add(c30, v128.load(row));
       c31 = f32x4.add(c31, v128.load(row, 16));
     }
     v128.store(row, c30);
     v128.store(row, c31, 16);
-    row = c + <usize>4 * rowBytes;
+    row += rowBytes;
     if (accumulate) {
       c40 = f32x4.add(c40, v128.load(row));
       c41 = f32x4.add(c41, v128.load(row, 16));
     }
     v128.store(row, c40);
     v128.store(row, c41, 16);
-    row = c + <usize>5 * rowBytes;
+    row += rowBytes;
     if (accumulate) {
       c50 = f32x4.add(c50, v128.load(row));
       c51 = f32x4.add(c51, v128.load(row, 16));
@@ -160,7 +201,7 @@ function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize
     v128.store(tile, c50, 160);
     v128.store(tile, c51, 176);
     for (let i = 0; i < rows; i++) {
-      row = c + <usize>i * rowBytes;
+      const row = c + <usize>i * rowBytes;
       for (let j = 0; j < cols; j++) {
         const value = load<f32>(tile + (<usize>(i * NR + j) << 2));
         const at = row + (<usize>j << 2);
@@ -171,30 +212,41 @@ function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize
 }
 
 /**
- * C (m×n, row-major, `ldc` elements per row) = A·B where A(i, p) = a[i·aRow + p·aCol] and
- * B(p, j) = b[p·bRow + j·bCol]. `packA`, `packB` and `tile` are scratch blocks of
- * gemm_pack_a_bytes(), gemm_pack_b_bytes() and 256 bytes. k must be at least 1.
+ * Rows [row0, row0 + m) of C (m×n, row-major, `ldc` elements per row, `c` pointing at row row0)
+ * (+)= A·B, where A(i, p) = a[i·aRow + p·aCol] (or the conv gather of pixel i) and
+ * B(p, j) = b[p·bRow + j·bCol]. With `accumulate` false C is overwritten (zeros when k is 0).
+ * `work` is a block of gemm_work_bytes(). The row offset matters only to the conv gather: threads
+ * split C by rows and each passes its own first row.
  */
 export function gemm_f32(
   a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
-  m: i32, n: i32, k: i32, packedA: usize, packedB: usize, tile: usize,
+  row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
 ): void {
   const rowBytes = <usize>ldc << 2;
+  if (k == 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * rowBytes, 0, <usize>n << 2);
+    return;
+  }
+  const packedA = work;
+  const packedB = work + PACK_A_BYTES;
+  const tile = packedB + PACK_B_BYTES;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min<i32>(KC, k - pc);
+      const add = accumulate || pc > 0;
       packB(b + (<usize>(pc * bRow + jc * bCol) << 2), bRow, bCol, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
-        packA(a + (<usize>(ic * aRow + pc * aCol) << 2), aRow, aCol, mc, kc, packedA);
+        packA(a, aRow, aCol, row0 + ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packedB + (<usize>(jr * kc) << 2);
+          const cols = min<i32>(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             microKernel(
               kc, packedA + (<usize>(ir * kc) << 2), bp,
               c + <usize>(ic + ir) * rowBytes + (<usize>(jc + jr) << 2), rowBytes,
-              min<i32>(MR, mc - ir), min<i32>(NR, nc - jr), pc > 0, tile,
+              min<i32>(MR, mc - ir), cols, add, tile,
             );
           }
         }
@@ -203,23 +255,22 @@ export function gemm_f32(
   }
 }
 
-/** int32 C = A·B with wrapping arithmetic; A and B contiguous row-major (the JS side lays them out). */
-export function gemm_i32(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32): void {
-  memory.fill(c, 0, (<usize>m * <usize>n) << 2);
+/**
+ * int32 C (m×n, `ldc` per row) = A·B with wrapping arithmetic, A and B strided as in gemm_f32.
+ * Plain loops: int32 matmul is for indices and counts, not for speed.
+ */
+export function gemm_i32(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32,
+): void {
   for (let i = 0; i < m; i++) {
-    const row = c + ((<usize>i * <usize>n) << 2);
+    const row = c + (<usize>(i * ldc) << 2);
+    memory.fill(row, 0, <usize>n << 2);
     for (let p = 0; p < k; p++) {
-      const scalar = load<i32>(a + ((<usize>i * <usize>k + <usize>p) << 2));
-      const splat = i32x4.splat(scalar);
-      const bRow = b + ((<usize>p * <usize>n) << 2);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
+      const scalar = load<i32>(a + (<usize>(i * aRow + p * aCol) << 2));
+      const bRowStart = b + (<usize>(p * bRow) << 2);
+      for (let j = 0; j < n; j++) {
         const at = row + (<usize>j << 2);
-        v128.store(at, i32x4.add(v128.load(at), i32x4.mul(splat, v128.load(bRow + (<usize>j << 2)))));
-      }
-      for (; j < n; j++) {
-        const at = row + (<usize>j << 2);
-        store<i32>(at, load<i32>(at) + scalar * load<i32>(bRow + (<usize>j << 2)));
+        store<i32>(at, load<i32>(at) + scalar * load<i32>(bRowStart + (<usize>(j * bCol) << 2)));
       }
     }
   }

@@ -14,3 +14,4 @@ export * from './pool';
 export * from './creation';
 export * from './random';
 export * from './gemm';
+export * from './conv';

@@ -1,6 +1,7 @@
 import type { Kernel, KernelTable, Unsupported } from '@tessera/core';
 import { isUnsupported } from '@tessera/core';
 import type { WasmContext } from '../context.js';
+import { contractionKernels } from './contraction.js';
 import { creationKernels } from './creation.js';
 import { movementKernels } from './movement.js';
 import { poolingKernels } from './pooling.js';
@@ -8,7 +9,6 @@ import { argReductionKernel, reductionKernel } from './reduction.js';
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { cumsumKernel } from './scan.js';
 
-const notYet = (what: string): Unsupported => ({ unsupported: `${what} is not implemented in the wasm backend yet` });
 
 /** The wasm backend's kernel for every primitive, or the reason it has none. */
 export function buildKernelTable(context: WasmContext): KernelTable {
@@ -68,10 +68,7 @@ export function buildKernelTable(context: WasmContext): KernelTable {
 
     ...movementKernels(context),
 
-    matMul: notYet('matMul'),
-    conv2d: notYet('conv2d'),
-    conv2dBackpropInput: notYet('conv2dBackpropInput'),
-    conv2dBackpropFilter: notYet('conv2dBackpropFilter'),
+    ...contractionKernels(context),
     ...poolingKernels(context),
     ...creationKernels(context),
     cumsum: cumsumKernel(context),

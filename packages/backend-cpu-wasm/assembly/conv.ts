@@ -1,0 +1,83 @@
+// Convolution entry points. conv2d and its input backprop are GEMMs over the im2col view of an
+// input (conv-gather.ts); the forward one packs straight from the image (implicit GEMM). A
+// depthwise convolution (one input channel per group) has too little depth for a GEMM to pay, so it
+// gets a direct loop, vectorized across channels.
+
+import { loadConvPlan } from './conv-gather';
+import { gemm_f32, setAFromConv, setAFromMatrix } from './gemm';
+
+/**
+ * Output pixels [row0, row0 + m) of one group: C(pixel, j) (+)= Σ_p im2col(pixel, p) · B(p, j),
+ * B strided as in gemm_f32. `c` points at row row0 of the group's first output column.
+ */
+export function conv_gemm_f32(
+  x: usize, plan: usize, chanOff: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
+  row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
+): void {
+  loadConvPlan(x, plan, chanOff);
+  setAFromConv();
+  gemm_f32(0, 0, 0, b, bRow, bCol, c, ldc, row0, m, n, k, accumulate, work);
+  setAFromMatrix();
+}
+
+/**
+ * Depthwise conv2d (groups = C, one input channel per group, `multiplier` outputs per channel) for
+ * output pixels [pixel0, pixel0 + pixels). Output channel o reads input channel o / multiplier with
+ * filter column o of the [kh, kw, 1, C·multiplier] filter.
+ */
+export function depthwise_f32(x: usize, filter: usize, out: usize, plan: usize, pixel0: i32, pixels: i32, multiplier: i32): void {
+  const inH = load<i32>(plan, 4);
+  const inW = load<i32>(plan, 8);
+  const channels = load<i32>(plan, 12);
+  const kh = load<i32>(plan, 20);
+  const kw = load<i32>(plan, 24);
+  const sh = load<i32>(plan, 28);
+  const sw = load<i32>(plan, 32);
+  const dh = load<i32>(plan, 36);
+  const dw = load<i32>(plan, 40);
+  const pt = load<i32>(plan, 44);
+  const pl = load<i32>(plan, 48);
+  const oh = load<i32>(plan, 52);
+  const ow = load<i32>(plan, 56);
+  const outChannels = channels * multiplier;
+  for (let pixel = pixel0; pixel < pixel0 + pixels; pixel++) {
+    const ox = pixel % ow;
+    const rest = pixel / ow;
+    const oy = rest % oh;
+    const image = rest / oh;
+    const y = out + (<usize>(pixel * outChannels) << 2);
+    memory.fill(y, 0, <usize>outChannels << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky * dh;
+      if (iy < 0 || iy >= inH) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * sw - pl + kx * dw;
+        if (ix < 0 || ix >= inW) continue;
+        const xRow = x + (<usize>(((image * inH + iy) * inW + ix) * channels) << 2);
+        const fRow = filter + (<usize>((ky * kw + kx) * outChannels) << 2);
+        if (multiplier == 1) {
+          let o = 0;
+          for (; o + 4 <= outChannels; o += 4) {
+            const at = <usize>o << 2;
+            v128.store(y + at, f32x4.add(v128.load(y + at), f32x4.mul(v128.load(xRow + at), v128.load(fRow + at))));
+          }
+          for (; o < outChannels; o++) {
+            const at = <usize>o << 2;
+            store<f32>(y + at, load<f32>(y + at) + load<f32>(xRow + at) * load<f32>(fRow + at));
+          }
+        } else {
+          for (let ch = 0; ch < channels; ch++) {
+            const value = load<f32>(xRow + (<usize>ch << 2));
+            const base = <usize>(ch * multiplier) << 2;
+            for (let j = 0; j < multiplier; j++) {
+              const at = base + (<usize>j << 2);
+              store<f32>(y + at, load<f32>(y + at) + value * load<f32>(fRow + at));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export { im2col_f32, col2im_add_f32 } from './conv-gather';
