@@ -4,8 +4,8 @@ import type { WasmContext } from '../context.js';
 import type { KernelCall, Lanes } from '../threads/lanes.js';
 import { lanesOf, splitRange } from '../threads/lanes.js';
 
-/** The micro-kernel's tile height: row splits between threads start on a multiple of it. */
-const MR = 6;
+/** The micro-kernel's tile height (assembly/gemm.ts): row splits between threads start on a multiple of it. */
+const MR = 4;
 /** Below this many multiply-adds a kernel runs on one thread: waking workers would cost more. */
 const PARALLEL_MIN_MACS = 1 << 18;
 /** The largest im2col buffer the backprops materialize at once, in floats (8 MiB). */

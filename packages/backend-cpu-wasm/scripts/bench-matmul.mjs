@@ -1,0 +1,94 @@
+// GFLOP/s of the wasm backend's matMul (128..1024 square) and conv2d (3×3, 1×56×56×64 → 64, same
+// padding) at each thread count given: the median of `reps` timed repetitions after a warm-up, taken
+// in `rounds` interleaved rounds; the table shows the best round's median and the median of all
+// rounds' medians (on a shared machine the first estimates the unloaded speed, the second shows the
+// load). Run after `pnpm build`:
+//   node scripts/bench-matmul.mjs [--threads 1,2] [--reps 7] [--rounds 3] [--sizes 128,256] [--no-conv]
+import { conv2d, engine, matMul, tensor } from '@tessera/core';
+import * as wasm from '../dist/index.js';
+
+async function setThreads(n) {
+  if (wasm.setThreads !== undefined) return wasm.setThreads(n);
+  if (n !== 1) throw new Error('this build has no setThreads');
+}
+
+function option(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+}
+
+const threadCounts = option('threads', '1').split(',').map(Number);
+const reps = Number(option('reps', '7'));
+const rounds = Number(option('rounds', '3'));
+const sizes = option('sizes', '128,256,512,1024').split(',').map(Number);
+const skipConv = process.argv.includes('--no-conv');
+
+await engine.setBackend('wasm');
+
+/** A tensor of uniform values in [-1, 1), made in JS (the backend's own random op is not what is measured). */
+function randomUniform(shape) {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = Math.random() * 2 - 1;
+  return tensor(values, shape);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median seconds of `run()` (which returns a tensor to dispose), with enough calls per sample to last ~20 ms. */
+function time(run) {
+  const first = performance.now();
+  run().dispose();
+  const once = Math.max(performance.now() - first, 0.01);
+  const inner = Math.max(1, Math.ceil(20 / once));
+  for (let i = 0; i < inner; i++) run().dispose();
+  const samples = [];
+  for (let r = 0; r < reps; r++) {
+    const start = performance.now();
+    for (let i = 0; i < inner; i++) run().dispose();
+    samples.push((performance.now() - start) / inner / 1000);
+  }
+  return median(samples);
+}
+
+const results = new Map();
+function record(threads, work, flops, seconds) {
+  const key = `${threads}|${work}`;
+  const entry = results.get(key) ?? { threads, work, flops, medians: [] };
+  entry.medians.push(seconds);
+  results.set(key, entry);
+}
+
+for (let round = 0; round < rounds; round++) {
+  for (const threads of threadCounts) {
+    await setThreads(threads);
+    for (const n of sizes) {
+      const a = randomUniform([n, n]);
+      const b = randomUniform([n, n]);
+      record(threads, `matmul ${n}`, 2 * n ** 3, time(() => matMul(a, b)));
+      a.dispose();
+      b.dispose();
+    }
+    if (!skipConv) {
+      const x = randomUniform([1, 56, 56, 64]);
+      const f = randomUniform([3, 3, 64, 64]);
+      record(threads, 'conv2d 3x3 1x56x56x64->64 same', 2 * 56 * 56 * 64 * 64 * 9, time(() => conv2d(x, f, { padding: 'same' })));
+      x.dispose();
+      f.dispose();
+    }
+  }
+}
+await setThreads(1);
+
+console.log(`reps ${reps} × rounds ${rounds}; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('threads | work                            | best ms  | best GFLOP/s | median GFLOP/s');
+for (const { threads, work, flops, medians } of results.values()) {
+  const best = Math.min(...medians);
+  const typical = median(medians);
+  console.log(
+    `${String(threads).padStart(7)} | ${work.padEnd(31)} | ${(best * 1e3).toFixed(3).padStart(8)} | ` +
+      `${(flops / best / 1e9).toFixed(2).padStart(12)} | ${(flops / typical / 1e9).toFixed(2).padStart(14)}`,
+  );
+}
