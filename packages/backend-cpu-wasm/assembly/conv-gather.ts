@@ -7,6 +7,8 @@
 // Plan words: batch, inH, inW, C, Cg, kh, kw, strideH, strideW, dilationH, dilationW, padTop,
 // padLeft, outH, outW.
 
+import { storeTransposed4 } from './transpose4';
+
 let gX: usize = 0;
 let gInH: i32 = 0;
 let gInW: i32 = 0;
@@ -84,6 +86,78 @@ export function loadConvPlan(x: usize, plan: usize, chanOff: i32): void {
         store<f32>(dst, 0);
         dst += stride;
       }
+    }
+    remaining -= run;
+    tap++;
+    ci = 0;
+  }
+}
+
+/** The input address under a tap for a pixel, or 0 where the tap lands in the padding. */
+// @ts-ignore: decorator
+@inline function tapSource(image: i32, oy: i32, ox: i32, ky: i32, kx: i32): usize {
+  const iy = oy * gSh - gPt + ky * gDh;
+  const ix = ox * gSw - gPl + kx * gDw;
+  if (iy < 0 || iy >= gInH || ix < 0 || ix >= gInW) return 0;
+  return gX + (<usize>(((image * gInH + iy) * gInW + ix) * gC + gChanOff) << 2);
+}
+
+// @ts-ignore: decorator
+@inline function loadOrZero(address: usize, offset: usize): v128 {
+  return address == 0 ? f32x4.splat(0) : v128.load(address + offset);
+}
+
+// @ts-ignore: decorator
+@inline function loadLaneOrZero(address: usize, offset: usize): f32 {
+  return address == 0 ? 0 : load<f32>(address + offset);
+}
+
+/**
+ * Columns [p0, p0 + depth) of im2col rows pixel..pixel+3, packed as the micro-kernel reads them
+ * (4 values per column, one per row): per tap, channels 4 at a time by a 4×4 transpose.
+ */
+export function gatherConvPanel4(pixel: i32, p0: i32, depth: i32, dst: usize): void {
+  const ox0 = pixel % gOw;
+  const rest0 = pixel / gOw;
+  const oy0 = rest0 % gOh;
+  const image0 = rest0 / gOh;
+  const ox1 = (pixel + 1) % gOw;
+  const rest1 = (pixel + 1) / gOw;
+  const oy1 = rest1 % gOh;
+  const image1 = rest1 / gOh;
+  const ox2 = (pixel + 2) % gOw;
+  const rest2 = (pixel + 2) / gOw;
+  const oy2 = rest2 % gOh;
+  const image2 = rest2 / gOh;
+  const ox3 = (pixel + 3) % gOw;
+  const rest3 = (pixel + 3) / gOw;
+  const oy3 = rest3 % gOh;
+  const image3 = rest3 / gOh;
+  let tap = p0 / gCg;
+  let ci = p0 % gCg;
+  let remaining = depth;
+  while (remaining > 0) {
+    const ky = tap / gKw;
+    const kx = tap % gKw;
+    const s0 = tapSource(image0, oy0, ox0, ky, kx);
+    const s1 = tapSource(image1, oy1, ox1, ky, kx);
+    const s2 = tapSource(image2, oy2, ox2, ky, kx);
+    const s3 = tapSource(image3, oy3, ox3, ky, kx);
+    const run = min<i32>(gCg - ci, remaining);
+    let offset = <usize>ci << 2;
+    let r = 0;
+    for (; r + 4 <= run; r += 4) {
+      storeTransposed4(loadOrZero(s0, offset), loadOrZero(s1, offset), loadOrZero(s2, offset), loadOrZero(s3, offset), dst);
+      offset += 16;
+      dst += 64;
+    }
+    for (; r < run; r++) {
+      store<f32>(dst, loadLaneOrZero(s0, offset));
+      store<f32>(dst, loadLaneOrZero(s1, offset), 4);
+      store<f32>(dst, loadLaneOrZero(s2, offset), 8);
+      store<f32>(dst, loadLaneOrZero(s3, offset), 12);
+      offset += 4;
+      dst += 16;
     }
     remaining -= run;
     tap++;

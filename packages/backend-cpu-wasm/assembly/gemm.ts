@@ -16,7 +16,8 @@
 // by window (conv.ts sets that up). The gather happens while packing, so a convolution is an
 // implicit GEMM: the im2col matrix is never written out.
 
-import { gatherConvRow } from './conv-gather';
+import { gatherConvPanel4, gatherConvRow } from './conv-gather';
+import { storeTransposed4 } from './transpose4';
 
 export const MR = 4;
 export const NR = 12;
@@ -43,9 +44,45 @@ export function setAFromConv(): void {
   aSource = 1;
 }
 
+/** A full 4-row panel of a strided matrix, by vectors: 4×4 transposes, or straight copies of Aᵀ. */
+function packFullPanel(a: usize, rowStride: i32, colStride: i32, row: i32, p0: i32, depth: i32, out: usize): void {
+  if (rowStride == 1) {
+    let src = a + (<usize>(row + p0 * colStride) << 2);
+    const step = <usize>colStride << 2;
+    for (let p = 0; p < depth; p++) {
+      v128.store(out, v128.load(src));
+      src += step;
+      out += 16;
+    }
+    return;
+  }
+  const rowBytes = <usize>rowStride << 2;
+  let src = a + (<usize>(row * rowStride + p0) << 2);
+  let p = 0;
+  for (; p + 4 <= depth; p += 4) {
+    storeTransposed4(v128.load(src), v128.load(src + rowBytes), v128.load(src + 2 * rowBytes), v128.load(src + 3 * rowBytes), out);
+    src += 16;
+    out += 64;
+  }
+  for (; p < depth; p++) {
+    store<f32>(out, load<f32>(src));
+    store<f32>(out, load<f32>(src + rowBytes), 4);
+    store<f32>(out, load<f32>(src + 2 * rowBytes), 8);
+    store<f32>(out, load<f32>(src + 3 * rowBytes), 12);
+    src += 4;
+    out += 16;
+  }
+}
+
 function packA(a: usize, rowStride: i32, colStride: i32, row0: i32, rows: i32, p0: i32, depth: i32, out: usize): void {
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const valid = min<i32>(MR, rows - i0);
+    if (valid == MR && MR == 4 && (colStride == 1 || rowStride == 1 || aSource == 1)) {
+      if (aSource == 1) gatherConvPanel4(row0 + i0, p0, depth, out);
+      else packFullPanel(a, rowStride, colStride, row0 + i0, p0, depth, out);
+      out += <usize>(MR * depth) << 2;
+      continue;
+    }
     for (let i = 0; i < MR; i++) {
       const dst = out + (<usize>i << 2);
       if (i >= valid) {
