@@ -4,8 +4,9 @@ import { WasmContext } from './context.js';
 import { buildKernelTable } from './kernels/index.js';
 import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
 import type { KernelExports } from './module.js';
-import { instantiateKernels, instantiateKernelsSync } from './module.js';
+import { compileKernels, compileKernelsSync, instantiateKernels, instantiateKernelsSync, sharedMemoryAvailable } from './module.js';
 import { StorageTable } from './storage.js';
+import { attachThreads } from './threads/index.js';
 
 /** How a `WasmBackend` is made; every field is optional. */
 export interface WasmBackendOptions {
@@ -47,9 +48,11 @@ export class WasmBackend implements Backend {
    * registerBackend('wasm-small', () => WasmBackend.create({ name: 'wasm-small', maxMemoryBytes: 256 * 2 ** 20 }));
    */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const memory = WasmBackend.memoryFor(options);
-    const { exports, heapBase } = await instantiateKernels(memory);
-    return WasmBackend.over(memory, exports, heapBase, options);
+    const shared = sharedMemoryAvailable();
+    const memory = WasmBackend.memoryFor(options, shared);
+    const module = await compileKernels(shared);
+    const { exports, heapBase } = await instantiateKernels(module, memory);
+    return WasmBackend.over(memory, module, exports, heapBase, options);
   }
 
   /**
@@ -57,17 +60,23 @@ export class WasmBackend implements Backend {
    * throws on a browser's main thread, where `create` is the way.
    */
   static createSync(options: WasmBackendOptions = {}): WasmBackend {
-    const memory = WasmBackend.memoryFor(options);
-    const { exports, heapBase } = instantiateKernelsSync(memory);
-    return WasmBackend.over(memory, exports, heapBase, options);
+    const shared = sharedMemoryAvailable();
+    const memory = WasmBackend.memoryFor(options, shared);
+    const module = compileKernelsSync(shared);
+    const { exports, heapBase } = instantiateKernelsSync(module, memory);
+    return WasmBackend.over(memory, module, exports, heapBase, options);
   }
 
-  private static memoryFor(options: WasmBackendOptions): WebAssembly.Memory {
+  /**
+   * The backend's memory: shared wherever the platform allows (so that `setThreads` can add workers
+   * at any time); a plain one otherwise.
+   */
+  private static memoryFor(options: WasmBackendOptions, shared: boolean): WebAssembly.Memory {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new ArgumentError(`WasmBackend: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
     }
     const limit = WasmBackend.limitOf(options);
-    return new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536) });
+    return new WebAssembly.Memory({ initial: 16, maximum: Math.ceil(limit / 65536), shared });
   }
 
   private static limitOf({ maxMemoryBytes }: WasmBackendOptions): number {
@@ -78,9 +87,17 @@ export class WasmBackend implements Backend {
     return Math.min(maxMemoryBytes, MAX_MEMORY_BYTES);
   }
 
-  private static over(memory: WebAssembly.Memory, exports: KernelExports, heapBase: number, options: WasmBackendOptions): WasmBackend {
+  private static over(
+    memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    exports: KernelExports,
+    heapBase: number,
+    options: WasmBackendOptions,
+  ): WasmBackend {
     const heap = new WasmHeap(memory, heapBase, WasmBackend.limitOf(options));
-    return new WasmBackend(new WasmContext(exports, heap, new StorageTable(heap)), options.name ?? 'wasm');
+    const context = new WasmContext(exports, heap, new StorageTable(heap));
+    attachThreads(context, module, typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
+    return new WasmBackend(context, options.name ?? 'wasm');
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {

@@ -32,5 +32,6 @@ function startBackend(): WasmBackend | Promise<WasmBackend> {
 registerBackend('wasm', startBackend, PRIORITY);
 
 export { WasmBackend } from './backend.js';
+export { getThreads, setThreads } from './threads/index.js';
 export type { WasmBackendOptions, WasmHeapInfo } from './backend.js';
 export { WasmMemoryError } from './memory.js';

@@ -24,8 +24,8 @@ describe('importing @tessera/backend-cpu-wasm', () => {
     expect(getBackend()).toBe('wasm');
   });
 
-  it('exports the backend class and its error class, nothing else at run time', () => {
-    expect(Object.keys(wasmPackage).sort()).toEqual(['WasmBackend', 'WasmMemoryError']);
+  it('exports the backend class, its error class and the thread settings, nothing else at run time', () => {
+    expect(Object.keys(wasmPackage).sort()).toEqual(['WasmBackend', 'WasmMemoryError', 'getThreads', 'setThreads']);
     expect(new wasmPackage.WasmMemoryError('x')).toBeInstanceOf(Error);
   });
 

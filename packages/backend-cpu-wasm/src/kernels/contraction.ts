@@ -6,8 +6,11 @@ import { lanesOf, splitRange } from '../threads/lanes.js';
 
 /** The micro-kernel's tile height (assembly/gemm.ts): row splits between threads start on a multiple of it. */
 const MR = 4;
-/** Below this many multiply-adds a kernel runs on one thread: waking workers would cost more. */
-const PARALLEL_MIN_MACS = 1 << 18;
+/**
+ * Below this many multiply-adds (~20 µs of work) a kernel runs on one thread: waking a worker costs
+ * a good part of that.
+ */
+const PARALLEL_MIN_MACS = 1 << 19;
 /** The largest im2col buffer the backprops materialize at once, in floats (8 MiB). */
 const COLUMN_CHUNK_FLOATS = 1 << 21;
 

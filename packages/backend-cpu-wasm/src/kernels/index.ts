@@ -9,7 +9,6 @@ import { argReductionKernel, reductionKernel } from './reduction.js';
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { cumsumKernel } from './scan.js';
 
-
 /** The wasm backend's kernel for every primitive, or the reason it has none. */
 export function buildKernelTable(context: WasmContext): KernelTable {
   const table: KernelTable = {

@@ -1,0 +1,131 @@
+import type { Padding, Tensor } from '@tessera/core';
+import { ArgumentError, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, matMul, tensor } from '@tessera/core';
+import { seededRandom } from '@tessera/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WasmBackend } from '../src/index.js';
+import { getThreads, setThreads } from '../src/index.js';
+import type { WasmContext } from '../src/context.js';
+import { lanesOf } from '../src/threads/lanes.js';
+
+let backend: WasmBackend;
+const random = seededRandom(77);
+
+function randomTensor(shape: number[]): Tensor {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
+  return tensor(values, shape);
+}
+
+/** The kernels' view of the backend (its context is private). */
+function contextOf(b: WasmBackend): WasmContext {
+  return (b as unknown as { context: WasmContext }).context;
+}
+
+/** Runs `compute` with 1 and then 2 threads and returns both results' values. */
+async function oneAndTwo(compute: () => Tensor): Promise<[Float32Array, Float32Array]> {
+  await setThreads(1);
+  const one = compute();
+  await setThreads(2);
+  expect(lanesOf(contextOf(backend)).count).toBe(2);
+  const two = compute();
+  const result: [Float32Array, Float32Array] = [one.dataSync() as Float32Array, two.dataSync() as Float32Array];
+  one.dispose();
+  two.dispose();
+  return result;
+}
+
+beforeAll(async () => {
+  backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;
+});
+
+afterAll(async () => {
+  await setThreads(1);
+});
+
+describe('threads', () => {
+  it('starts workers in Node and reports the count in effect', async () => {
+    expect(await setThreads(2)).toBe(2);
+    expect(getThreads()).toBe(2);
+    expect(lanesOf(contextOf(backend)).count).toBe(2);
+    expect(await setThreads(1)).toBe(1);
+    expect(lanesOf(contextOf(backend)).count).toBe(1);
+  });
+
+  it('rejects a count that is not a positive integer, naming the argument', async () => {
+    await expect(setThreads(0)).rejects.toThrow(ArgumentError);
+    await expect(setThreads(1.5)).rejects.toThrow(/setThreads: count must be an integer from 1 to 64, got 1.5/);
+    expect(getThreads()).toBe(1);
+  });
+
+  const matMulShapes: [number[], number[], boolean, boolean][] = [
+    [[300, 200], [200, 190], false, false],
+    [[257, 129], [257, 65], true, false],
+    [[3, 100, 120], [90, 120], false, true],
+    [[64, 50, 40], [64, 40, 30], false, false],
+  ];
+  for (const [sa, sb, ta, tb] of matMulShapes) {
+    it(`matMul [${sa}] x [${sb}]${ta ? ' transposeA' : ''}${tb ? ' transposeB' : ''}: 2 threads equal 1 thread exactly`, async () => {
+      const a = randomTensor(sa);
+      const b = randomTensor(sb);
+      const [one, two] = await oneAndTwo(() => matMul(a, b, ta, tb));
+      expect(two).toEqual(one);
+      a.dispose();
+      b.dispose();
+    });
+  }
+
+  const convs: { x: number[]; f: number[]; strides: number; padding: Padding; dilations: number; groups: number }[] = [
+    { x: [1, 40, 40, 16], f: [3, 3, 16, 24], strides: 1, padding: 'same', dilations: 1, groups: 1 },
+    { x: [2, 64, 64, 12], f: [5, 3, 4, 18], strides: 2, padding: [[2, 1], [0, 3]], dilations: 1, groups: 3 },
+    { x: [1, 36, 36, 8], f: [3, 3, 8, 16], strides: 1, padding: 'valid', dilations: 2, groups: 1 },
+  ];
+  for (const c of convs) {
+    const options = { strides: c.strides, padding: c.padding, dilations: c.dilations, groups: c.groups };
+    const name = `x [${c.x}] filter [${c.f}] ${JSON.stringify(options)}`;
+
+    it(`conv2d ${name}: 2 threads equal 1 thread exactly`, async () => {
+      const x = randomTensor(c.x);
+      const f = randomTensor(c.f);
+      const [one, two] = await oneAndTwo(() => conv2d(x, f, options));
+      expect(two).toEqual(one);
+      x.dispose();
+      f.dispose();
+    });
+
+    it(`conv2dBackpropInput and conv2dBackpropFilter ${name}: 2 threads equal 1 thread exactly`, async () => {
+      const x = randomTensor(c.x);
+      const f = randomTensor(c.f);
+      const y = conv2d(x, f, options);
+      const dy = randomTensor([...y.shape]);
+      const [inputOne, inputTwo] = await oneAndTwo(() => conv2dBackpropInput(dy, f, c.x, options));
+      expect(inputTwo).toEqual(inputOne);
+      const [filterOne, filterTwo] = await oneAndTwo(() => conv2dBackpropFilter(x, dy, c.f, options));
+      expect(filterTwo).toEqual(filterOne);
+      for (const t of [x, f, y, dy]) t.dispose();
+    });
+  }
+
+  it('depthwiseConv2d: 2 threads equal 1 thread exactly', async () => {
+    const x = randomTensor([2, 60, 60, 32]);
+    const f = randomTensor([3, 3, 32, 2]);
+    const [one, two] = await oneAndTwo(() => depthwiseConv2d(x, f, { padding: 'same', strides: 2 }));
+    expect(two).toEqual(one);
+    x.dispose();
+    f.dispose();
+  });
+
+  it('carries a worker failure back to the caller as an error', async () => {
+    await setThreads(2);
+    const context = contextOf(backend);
+    const lanes = lanesOf(context);
+    expect(lanes.count).toBe(2);
+    // A fill far past the end of the memory traps inside the worker.
+    const past = context.heap.memory.buffer.byteLength + 65536;
+    expect(() => lanes.run([[], [{ name: 'fill_32', args: [past, 0, 16] }]])).toThrow(/wasm: a worker thread failed: .*out of bounds/);
+    // The pool still works afterwards.
+    const a = randomTensor([200, 200]);
+    const [one, two] = await oneAndTwo(() => matMul(a, a));
+    expect(two).toEqual(one);
+    a.dispose();
+  });
+});
