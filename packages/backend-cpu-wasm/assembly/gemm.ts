@@ -17,6 +17,7 @@
 // implicit GEMM: the im2col matrix is never written out.
 
 import { gatherConvPanel4, gatherConvRow } from './conv-gather';
+import { applyEpilogue, epilogueActive } from './epilogue';
 import { storeTransposed4 } from './transpose4';
 
 export const MR = 4;
@@ -148,7 +149,7 @@ function packB(b: usize, rowStride: i32, colStride: i32, depth: i32, cols: i32, 
 }
 
 /** C[rows×cols tile] (+)= packed A panel · packed B panel, over `depth`. */
-function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize, rows: i32, cols: i32, accumulate: bool, tile: usize): void {
+function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize, rows: i32, cols: i32, accumulate: bool, tile: usize, finish: bool, col: i32): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c02 = f32x4.splat(0);
@@ -290,6 +291,7 @@ function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize
       }
     }
   }
+  if (finish) applyEpilogue(c, rowBytes, rows, cols, col);
 }
 
 
@@ -307,8 +309,10 @@ export function gemm_f32(
   const rowBytes = <usize>ldc << 2;
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * rowBytes, 0, <usize>n << 2);
+    if (epilogueActive()) applyEpilogue(c, rowBytes, m, n, 0);
     return;
   }
+  const epilogue = epilogueActive();
   const packedA = work;
   const packedB = work + PACK_A_BYTES;
   const tile = packedB + PACK_B_BYTES;
@@ -317,6 +321,7 @@ export function gemm_f32(
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min<i32>(KC, k - pc);
       const add = accumulate || pc > 0;
+      const finish = epilogue && pc + kc >= k;
       packB(b + (<usize>(pc * bRow + jc * bCol) << 2), bRow, bCol, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
@@ -328,7 +333,7 @@ export function gemm_f32(
             microKernel(
               kc, packedA + (<usize>(ir * kc) << 2), bp,
               c + <usize>(ic + ir) * rowBytes + (<usize>(jc + jr) << 2), rowBytes,
-              min<i32>(MR, mc - ir), cols, add, tile,
+              min<i32>(MR, mc - ir), cols, add, tile, finish, jc + jr,
             );
           }
         }

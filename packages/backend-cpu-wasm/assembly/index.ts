@@ -15,3 +15,4 @@ export * from './creation';
 export * from './random';
 export * from './gemm';
 export * from './conv';
+export * from './epilogue';

@@ -21,6 +21,9 @@ interface FuzzCase {
   readonly depth: number;
 }
 
+/** About a second each on an idle machine; generous, because a loaded shared one can be many times slower. */
+const LIMIT_MS = 120_000;
+
 const random = seededRandom(20261123);
 const int = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
@@ -162,11 +165,11 @@ describe('contraction fuzz against the reference backend', () => {
     const cases = Array.from({ length: 2000 }, (_, i) => matMulCase(i));
     const problems = mismatches(cases, await evaluate('wasm', cases), await evaluate('reference', cases));
     expect(problems.slice(0, 10)).toEqual([]);
-  });
+  }, LIMIT_MS);
 
   it('agrees on 1500 random convolutions and their backprops', async () => {
     const cases = Array.from({ length: 1500 }, (_, i) => convCase(i));
     const problems = mismatches(cases, await evaluate('wasm', cases), await evaluate('reference', cases));
     expect(problems.slice(0, 10)).toEqual([]);
-  });
+  }, LIMIT_MS);
 });

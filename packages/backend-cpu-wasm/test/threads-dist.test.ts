@@ -34,7 +34,7 @@ function runModule(file: string): { threads: number; equal: boolean; first: numb
   return JSON.parse(output.trim().split('\n').pop()!) as { threads: number; equal: boolean; first: number };
 }
 
-describe('threads outside the source tree', () => {
+describe('threads outside the source tree', { timeout: 120_000 }, () => {
   it('start from the built dist with no configuration', () => {
     mkdirSync(join(packageRoot, 'test-results'), { recursive: true });
     const file = join(packageRoot, 'test-results', `threads-dist-${process.pid}.mjs`);

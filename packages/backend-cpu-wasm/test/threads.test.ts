@@ -42,7 +42,8 @@ afterAll(async () => {
   await setThreads(1);
 });
 
-describe('threads', () => {
+// Starting workers takes a few hundred ms, far more on a loaded machine.
+describe('threads', { timeout: 60_000 }, () => {
   it('starts workers in Node and reports the count in effect', async () => {
     expect(await setThreads(2)).toBe(2);
     expect(getThreads()).toBe(2);

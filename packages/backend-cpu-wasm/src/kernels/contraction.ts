@@ -1,4 +1,4 @@
-import type { AttrsOf, Kernel, KernelTable, Shape } from '@tessera/core';
+import type { AttrsOf, Kernel, KernelInput, KernelTable, Shape, TensorInfo } from '@tessera/core';
 import { sizeOf } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import type { KernelCall, Lanes } from '../threads/lanes.js';
@@ -48,62 +48,103 @@ function batchIndexMap(own: Shape, outBatch: Shape): Int32Array {
   return map;
 }
 
-function matMulKernel(context: WasmContext): Kernel<AttrsOf<'matMul'>> {
-  return ([a, b], { transposeA, transposeB }, [out]) => {
-    const result = context.output(out);
-    const rank = out.shape.length;
-    const [m, n] = [out.shape[rank - 2], out.shape[rank - 1]];
-    const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
-    const batchShape = out.shape.slice(0, -2);
-    const batches = sizeOf(batchShape);
-    if (batches * m * n === 0) return [result];
-    const aBatch = batchIndexMap(a.shape.slice(0, -2), batchShape);
-    const bBatch = batchIndexMap(b.shape.slice(0, -2), batchShape);
-    // A(i, p) and B(p, j) as element strides: a transpose only swaps them.
-    const [aRow, aCol] = transposeA ? [1, m] : [k, 1];
-    const [bRow, bCol] = transposeB ? [1, k] : [n, 1];
-    const aAddress = context.address(a);
-    const bAddress = context.address(b);
-    const cAddress = context.address(result);
-    if (out.dtype === 'int32') {
-      for (let batch = 0; batch < batches; batch++) {
-        context.call(
-          'gemm_i32', aAddress + aBatch[batch] * m * k * 4, aRow, aCol, bAddress + bBatch[batch] * k * n * 4, bRow, bCol,
-          cAddress + batch * m * n * 4, n, m, n, k,
-        );
-      }
-      return [result];
-    }
-    const lanes = lanesOf(context);
-    const macs = batches * m * n * k;
-    // Many small matrices: whole batches per lane. Otherwise each matrix's rows are split.
-    const byBatch = batches >= lanes.count && m * n * k < PARALLEL_MIN_MACS;
-    const count = byBatch ? Math.min(lanes.count, macs < PARALLEL_MIN_MACS ? 1 : batches) : laneCount(lanes, macs, m);
-    const work: KernelCall[][] = Array.from({ length: count }, () => []);
-    const gemm = (lane: number, batch: number, row0: number, rows: number): void => {
-      work[lane].push({
-        name: 'gemm_f32',
-        args: [
-          aAddress + (aBatch[batch] * m * k + row0 * aRow) * 4, aRow, aCol,
-          bAddress + bBatch[batch] * k * n * 4, bRow, bCol,
-          cAddress + (batch * m + row0) * n * 4, n, 0, rows, n, k, 0, lanes.workBuffer(lane),
-        ],
-      });
-    };
-    if (byBatch) {
-      splitRange(batches, count, 1).forEach(([first, end], lane) => {
-        for (let batch = first; batch < end; batch++) gemm(lane, batch, 0, m);
-      });
-    } else {
-      const ranges = splitRange(m, count, MR);
-      for (let batch = 0; batch < batches; batch++) ranges.forEach(([r0, r1], lane) => gemm(lane, batch, r0, r1 - r0));
-    }
+/**
+ * What a fused contraction applies to each output tile before it leaves the cache: a bias along
+ * the last axis (an address, 0 for none) and an activation (assembly/epilogue.ts's codes).
+ */
+export interface EpiloguePlan {
+  readonly bias: number;
+  readonly activation: number;
+  readonly alpha: number;
+}
+
+/**
+ * The first call of every GEMM job on a lane: sets the epilogue, or clears whatever a failed job
+ * may have left in that thread's instance.
+ */
+function epilogueCall(epilogue: EpiloguePlan | undefined, column = 0): KernelCall {
+  if (epilogue === undefined) return { name: 'gemm_clear_epilogue', args: [] };
+  return { name: 'gemm_set_epilogue', args: [epilogue.bias === 0 ? 0 : epilogue.bias + column * 4, epilogue.activation, epilogue.alpha] };
+}
+
+/** Runs lanes of GEMM jobs and leaves every thread's epilogue cleared, even when one fails. */
+function runGemmJobs(context: WasmContext, lanes: Lanes, work: KernelCall[][], epilogue: EpiloguePlan | undefined): void {
+  if (epilogue !== undefined) for (const calls of work) calls.push(epilogueCall(undefined));
+  try {
     lanes.run(work);
+  } finally {
+    if (epilogue !== undefined) context.call('gemm_clear_epilogue');
+  }
+}
+
+function matMulKernel(context: WasmContext): Kernel<AttrsOf<'matMul'>> {
+  return ([a, b], attrs, [out]) => {
+    const result = context.output(out);
+    matMulInto(context, a, b, attrs, out, context.address(result), undefined);
     return [result];
   };
 }
 
-type ConvAttrs = AttrsOf<'conv2d'>;
+/** matMul into the block at `cAddress`, with an optional epilogue (float32 only). */
+export function matMulInto(
+  context: WasmContext,
+  a: KernelInput,
+  b: KernelInput,
+  { transposeA, transposeB }: AttrsOf<'matMul'>,
+  out: TensorInfo,
+  cAddress: number,
+  epilogue: EpiloguePlan | undefined,
+): void {
+  const rank = out.shape.length;
+  const [m, n] = [out.shape[rank - 2], out.shape[rank - 1]];
+  const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
+  const batchShape = out.shape.slice(0, -2);
+  const batches = sizeOf(batchShape);
+  if (batches * m * n === 0) return;
+  const aBatch = batchIndexMap(a.shape.slice(0, -2), batchShape);
+  const bBatch = batchIndexMap(b.shape.slice(0, -2), batchShape);
+  // A(i, p) and B(p, j) as element strides: a transpose only swaps them.
+  const [aRow, aCol] = transposeA ? [1, m] : [k, 1];
+  const [bRow, bCol] = transposeB ? [1, k] : [n, 1];
+  const aAddress = context.address(a);
+  const bAddress = context.address(b);
+  if (out.dtype === 'int32') {
+    for (let batch = 0; batch < batches; batch++) {
+      context.call(
+        'gemm_i32', aAddress + aBatch[batch] * m * k * 4, aRow, aCol, bAddress + bBatch[batch] * k * n * 4, bRow, bCol,
+        cAddress + batch * m * n * 4, n, m, n, k,
+      );
+    }
+    return;
+  }
+  const lanes = lanesOf(context);
+  const macs = batches * m * n * k;
+  // Many small matrices: whole batches per lane. Otherwise each matrix's rows are split.
+  const byBatch = batches >= lanes.count && m * n * k < PARALLEL_MIN_MACS;
+  const count = byBatch ? Math.min(lanes.count, macs < PARALLEL_MIN_MACS ? 1 : batches) : laneCount(lanes, macs, m);
+  const work: KernelCall[][] = Array.from({ length: count }, () => [epilogueCall(epilogue)]);
+  const gemm = (lane: number, batch: number, row0: number, rows: number): void => {
+    work[lane].push({
+      name: 'gemm_f32',
+      args: [
+        aAddress + (aBatch[batch] * m * k + row0 * aRow) * 4, aRow, aCol,
+        bAddress + bBatch[batch] * k * n * 4, bRow, bCol,
+        cAddress + (batch * m + row0) * n * 4, n, 0, rows, n, k, 0, lanes.workBuffer(lane),
+      ],
+    });
+  };
+  if (byBatch) {
+    splitRange(batches, count, 1).forEach(([first, end], lane) => {
+      for (let batch = first; batch < end; batch++) gemm(lane, batch, 0, m);
+    });
+  } else {
+    const ranges = splitRange(m, count, MR);
+    for (let batch = 0; batch < batches; batch++) ranges.forEach(([r0, r1], lane) => gemm(lane, batch, r0, r1 - r0));
+  }
+  runGemmJobs(context, lanes, work, epilogue);
+}
+
+export type ConvAttrs = AttrsOf<'conv2d'>;
 
 interface Geometry {
   readonly batch: number;
@@ -162,15 +203,13 @@ function sizes(g: Geometry) {
 function conv2dKernel(context: WasmContext): Kernel<ConvAttrs> {
   return ([x, filter], attrs, [out]) => {
     const result = context.output(out);
-    const g = geometry(x.shape, filter.shape, attrs);
-    if (sizes(g).pixels * g.outChannels === 0) return [result];
-    convForward(context, g, context.address(x), context.address(filter), context.address(result));
+    conv2dInto(context, x, filter, attrs, context.address(result), undefined);
     return [result];
   };
 }
 
 /** y = conv2d(x, filter) into `y`, by implicit GEMM per group, or the direct depthwise loop. */
-function convForward(context: WasmContext, g: Geometry, x: number, filter: number, y: number): void {
+function convForward(context: WasmContext, g: Geometry, x: number, filter: number, y: number, epilogue?: EpiloguePlan): void {
   const { pixels, depth } = sizes(g);
   const lanes = lanesOf(context);
   const plan = context.plan(g.plan);
@@ -178,12 +217,17 @@ function convForward(context: WasmContext, g: Geometry, x: number, filter: numbe
   const ranges = splitRange(pixels, count, MR);
   const work: KernelCall[][] = ranges.map(() => []);
   if (g.inPerGroup === 1 && g.groups > 1) {
-    ranges.forEach(([p0, p1], lane) => work[lane].push({ name: 'depthwise_f32', args: [x, filter, y, plan, p0, p1 - p0, g.outPerGroup] }));
+    ranges.forEach(([p0, p1], lane) => {
+      work[lane].push({ name: 'depthwise_f32', args: [x, filter, y, plan, p0, p1 - p0, g.outPerGroup] });
+      if (epilogue !== undefined) {
+        work[lane].push(epilogueCall(epilogue), { name: 'epilogue_f32', args: [y + p0 * g.outChannels * 4, g.outChannels, p1 - p0, g.outChannels, 0] });
+      }
+    });
   } else {
     for (let group = 0; group < g.groups; group++) {
       const column = group * g.outPerGroup;
       ranges.forEach(([p0, p1], lane) =>
-        work[lane].push({
+        work[lane].push(epilogueCall(epilogue, column), {
           name: 'conv_gemm_f32',
           args: [
             x, plan, group * g.inPerGroup, filter + column * 4, g.outChannels, 1,
@@ -193,7 +237,21 @@ function convForward(context: WasmContext, g: Geometry, x: number, filter: numbe
       );
     }
   }
-  lanes.run(work);
+  runGemmJobs(context, lanes, work, epilogue);
+}
+
+/** conv2d into the block at `y`, with an optional epilogue. */
+export function conv2dInto(
+  context: WasmContext,
+  x: KernelInput,
+  filter: KernelInput,
+  attrs: ConvAttrs,
+  y: number,
+  epilogue: EpiloguePlan | undefined,
+): void {
+  const g = geometry(x.shape, filter.shape, attrs);
+  if (sizes(g).pixels * g.outChannels === 0) return;
+  convForward(context, g, context.address(x), context.address(filter), y, epilogue);
 }
 
 /** Pixels per im2col chunk: as many as fit the chunk budget, a whole number of micro-kernel rows. */
@@ -228,6 +286,7 @@ function conv2dBackpropInputKernel(context: WasmContext): Kernel<AttrsOf<'conv2d
           const rows = Math.min(chunk, pixels - first);
           const count = laneCount(lanes, rows * depth * g.outPerGroup, rows);
           const work = splitRange(rows, count, MR).map(([r0, r1], lane): KernelCall[] => [
+            epilogueCall(undefined),
             {
               name: 'gemm_f32',
               args: [
@@ -278,6 +337,7 @@ function conv2dBackpropFilterKernel(context: WasmContext): Kernel<AttrsOf<'conv2
           context.call('im2col_f32', xAddress, plan, group * g.inPerGroup, first, rows, columns);
           const count = laneCount(lanes, rows * depth * g.outPerGroup, depth);
           const work = splitRange(depth, count, MR).map(([r0, r1], lane): KernelCall[] => [
+            epilogueCall(undefined),
             {
               name: 'gemm_f32',
               args: [
