@@ -65,6 +65,30 @@ export function depthwise_f32(x: usize, filter: usize, out: usize, plan: usize, 
             const at = <usize>o << 2;
             store<f32>(y + at, load<f32>(y + at) + load<f32>(xRow + at) * load<f32>(fRow + at));
           }
+        } else if (multiplier == 2) {
+          // Channels c and c+1 feed outputs 2c, 2c+1, 2c+2, 2c+3: x spread as [x_c, x_c, x_c+1, x_c+1].
+          let ch = 0;
+          for (; ch + 2 <= channels; ch += 2) {
+            const pair = v128.load64_zero(xRow + (<usize>ch << 2));
+            const spread = v128.shuffle<f32>(pair, pair, 0, 0, 1, 1);
+            const at = <usize>(ch * 2) << 2;
+            v128.store(y + at, f32x4.add(v128.load(y + at), f32x4.mul(spread, v128.load(fRow + at))));
+          }
+          for (; ch < channels; ch++) {
+            const value = load<f32>(xRow + (<usize>ch << 2));
+            const at = <usize>(ch * 2) << 2;
+            store<f32>(y + at, load<f32>(y + at) + value * load<f32>(fRow + at));
+            store<f32>(y + at + 4, load<f32>(y + at + 4) + value * load<f32>(fRow + at + 4));
+          }
+        } else if ((multiplier & 3) == 0) {
+          for (let ch = 0; ch < channels; ch++) {
+            const value = f32x4.splat(load<f32>(xRow + (<usize>ch << 2)));
+            const base = <usize>(ch * multiplier) << 2;
+            for (let j = 0; j < multiplier; j += 4) {
+              const at = base + (<usize>j << 2);
+              v128.store(y + at, f32x4.add(v128.load(y + at), f32x4.mul(value, v128.load(fRow + at))));
+            }
+          }
         } else {
           for (let ch = 0; ch < channels; ch++) {
             const value = load<f32>(xRow + (<usize>ch << 2));

@@ -9,8 +9,8 @@
 // The tile shape is measured, not derived: on V8/x64 (16 xmm registers) 4×12 unrolled twice beat
 // 6×8, 5×12, 6×12, 3×16 and 4×12 unrolled 1 or 4 by 10-15 % at 1024² (3 vector loads and 4
 // broadcast loads per 24 arithmetic ops, and 12 accumulators + 3 B vectors + 1 A broadcast fit the
-// register file). The micro-kernel body is written out by hand-expanded code, so keep its
-// accumulator names regular (c<row><vector>) when changing it.
+// register file). The micro-kernels are generated (scripts/generate-gemm-kernels.mjs), one per
+// panel width, so that a last panel of 4 or 8 columns costs no padding.
 //
 // A is read through one of two sources: a strided matrix, or a convolution's input gathered window
 // by window (conv.ts sets that up). The gather happens while packing, so a convolution is an
@@ -18,10 +18,9 @@
 
 import { gatherConvPanel4, gatherConvRow } from './conv-gather';
 import { applyEpilogue, epilogueActive } from './epilogue';
+import { MR, NR, microKernel12, microKernel4, microKernel8 } from './gemm-kernels';
 import { storeTransposed4 } from './transpose4';
 
-export const MR = 4;
-export const NR = 12;
 const KC = 256;
 const MC = 72;
 const NC = 2040;
@@ -148,153 +147,6 @@ function packB(b: usize, rowStride: i32, colStride: i32, depth: i32, cols: i32, 
   }
 }
 
-/** C[rows×cols tile] (+)= packed A panel · packed B panel, over `depth`. */
-function microKernel(depth: i32, ap: usize, bp: usize, c: usize, rowBytes: usize, rows: i32, cols: i32, accumulate: bool, tile: usize, finish: bool, col: i32): void {
-  let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c02 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c12 = f32x4.splat(0);
-  let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
-  let c22 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
-  let c32 = f32x4.splat(0);
-  let a: v128;
-  let b0: v128;
-  let b1: v128;
-  let b2: v128;
-  let p = 0;
-  for (; p + 2 <= depth; p += 2) {
-    b0 = v128.load(bp, 0);
-    b1 = v128.load(bp, 16);
-    b2 = v128.load(bp, 32);
-    a = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    c22 = f32x4.add(c22, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    c32 = f32x4.add(c32, f32x4.mul(a, b2));
-    b0 = v128.load(bp, 48);
-    b1 = v128.load(bp, 64);
-    b2 = v128.load(bp, 80);
-    a = v128.load32_splat(ap, 16);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 20);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 24);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    c22 = f32x4.add(c22, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 28);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    c32 = f32x4.add(c32, f32x4.mul(a, b2));
-    ap += 32;
-    bp += 96;
-  }
-  for (; p < depth; p++) {
-    b0 = v128.load(bp, 0);
-    b1 = v128.load(bp, 16);
-    b2 = v128.load(bp, 32);
-    a = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    c22 = f32x4.add(c22, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    c32 = f32x4.add(c32, f32x4.mul(a, b2));
-    ap += 16;
-    bp += 48;
-  }
-  if (rows == MR && cols == NR) {
-    let row = c;
-    if (accumulate) {
-      c00 = f32x4.add(c00, v128.load(row, 0));
-      c01 = f32x4.add(c01, v128.load(row, 16));
-      c02 = f32x4.add(c02, v128.load(row, 32));
-    }
-    v128.store(row, c00, 0);
-    v128.store(row, c01, 16);
-    v128.store(row, c02, 32);
-    row += rowBytes;
-    if (accumulate) {
-      c10 = f32x4.add(c10, v128.load(row, 0));
-      c11 = f32x4.add(c11, v128.load(row, 16));
-      c12 = f32x4.add(c12, v128.load(row, 32));
-    }
-    v128.store(row, c10, 0);
-    v128.store(row, c11, 16);
-    v128.store(row, c12, 32);
-    row += rowBytes;
-    if (accumulate) {
-      c20 = f32x4.add(c20, v128.load(row, 0));
-      c21 = f32x4.add(c21, v128.load(row, 16));
-      c22 = f32x4.add(c22, v128.load(row, 32));
-    }
-    v128.store(row, c20, 0);
-    v128.store(row, c21, 16);
-    v128.store(row, c22, 32);
-    row += rowBytes;
-    if (accumulate) {
-      c30 = f32x4.add(c30, v128.load(row, 0));
-      c31 = f32x4.add(c31, v128.load(row, 16));
-      c32 = f32x4.add(c32, v128.load(row, 32));
-    }
-    v128.store(row, c30, 0);
-    v128.store(row, c31, 16);
-    v128.store(row, c32, 32);
-  } else {
-    v128.store(tile, c00, 0);
-    v128.store(tile, c01, 16);
-    v128.store(tile, c02, 32);
-    v128.store(tile, c10, 48);
-    v128.store(tile, c11, 64);
-    v128.store(tile, c12, 80);
-    v128.store(tile, c20, 96);
-    v128.store(tile, c21, 112);
-    v128.store(tile, c22, 128);
-    v128.store(tile, c30, 144);
-    v128.store(tile, c31, 160);
-    v128.store(tile, c32, 176);
-    for (let i = 0; i < rows; i++) {
-      const row = c + <usize>i * rowBytes;
-      for (let j = 0; j < cols; j++) {
-        const value = load<f32>(tile + (<usize>(i * NR + j) << 2));
-        const at = row + (<usize>j << 2);
-        store<f32>(at, accumulate ? load<f32>(at) + value : value);
-      }
-    }
-  }
-  if (finish) applyEpilogue(c, rowBytes, rows, cols, col);
-}
-
-
 /**
  * Rows [row0, row0 + m) of C (m×n, row-major, `ldc` elements per row, `c` pointing at row row0)
  * (+)= A·B, where A(i, p) = a[i·aRow + p·aCol] (or the conv gather of pixel i) and
@@ -329,12 +181,14 @@ export function gemm_f32(
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packedB + (<usize>(jr * kc) << 2);
           const cols = min<i32>(NR, nc - jr);
+          // A last panel of 4 or 8 columns gets a narrower kernel rather than computing padding.
           for (let ir = 0; ir < mc; ir += MR) {
-            microKernel(
-              kc, packedA + (<usize>(ir * kc) << 2), bp,
-              c + <usize>(ic + ir) * rowBytes + (<usize>(jc + jr) << 2), rowBytes,
-              min<i32>(MR, mc - ir), cols, add, tile, finish, jc + jr,
-            );
+            const ap = packedA + (<usize>(ir * kc) << 2);
+            const cTile = c + <usize>(ic + ir) * rowBytes + (<usize>(jc + jr) << 2);
+            const rows = min<i32>(MR, mc - ir);
+            if (cols > 8) microKernel12(kc, ap, bp, cTile, rowBytes, rows, cols, add, tile, finish, jc + jr);
+            else if (cols > 4) microKernel8(kc, ap, bp, cTile, rowBytes, rows, cols, add, tile, finish, jc + jr);
+            else microKernel4(kc, ap, bp, cTile, rowBytes, rows, cols, add, tile, finish, jc + jr);
           }
         }
       }

@@ -76,7 +76,7 @@ function convSetup(): ConvSetup {
   const depthwise = random() < 0.2;
   const channels = depthwise ? int(1, 9) : groups * inPerGroup;
   const g = depthwise ? channels : groups;
-  const outPerGroup = depthwise ? pick([1, 1, 2, 3]) : int(1, 7);
+  const outPerGroup = depthwise ? pick([1, 1, 2, 3, 4, 8]) : int(1, 7);
   const [kh, kw] = [int(1, 4), int(1, 4)];
   const strides: [number, number] = [int(1, 3), int(1, 3)];
   const dilations: [number, number] = random() < 0.7 ? [1, 1] : [int(1, 2), int(1, 3)];
