@@ -105,3 +105,125 @@ export function depthwise_f32(x: usize, filter: usize, out: usize, plan: usize, 
 }
 
 export { im2col_f32, col2im_add_f32 } from './conv-gather';
+
+/**
+ * The input gradient of a depthwise conv2d for images [image0, image0 + images): each output
+ * pixel's dy, weighted by the filter, added back onto the input cells its taps read. `dx` starts at
+ * zero; threads split by whole images, whose cells never overlap.
+ */
+export function depthwise_backprop_input_f32(dy: usize, filter: usize, dx: usize, plan: usize, image0: i32, images: i32, multiplier: i32): void {
+  const inH = load<i32>(plan, 4);
+  const inW = load<i32>(plan, 8);
+  const channels = load<i32>(plan, 12);
+  const kh = load<i32>(plan, 20);
+  const kw = load<i32>(plan, 24);
+  const sh = load<i32>(plan, 28);
+  const sw = load<i32>(plan, 32);
+  const dh = load<i32>(plan, 36);
+  const dw = load<i32>(plan, 40);
+  const pt = load<i32>(plan, 44);
+  const pl = load<i32>(plan, 48);
+  const oh = load<i32>(plan, 52);
+  const ow = load<i32>(plan, 56);
+  const outChannels = channels * multiplier;
+  for (let image = image0; image < image0 + images; image++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const dyRow = dy + (<usize>(((image * oh + oy) * ow + ox) * outChannels) << 2);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= inH) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pl + kx * dw;
+            if (ix < 0 || ix >= inW) continue;
+            const dxRow = dx + (<usize>(((image * inH + iy) * inW + ix) * channels) << 2);
+            const fRow = filter + (<usize>((ky * kw + kx) * outChannels) << 2);
+            if (multiplier == 1) {
+              let c = 0;
+              for (; c + 4 <= channels; c += 4) {
+                const at = <usize>c << 2;
+                v128.store(dxRow + at, f32x4.add(v128.load(dxRow + at), f32x4.mul(v128.load(dyRow + at), v128.load(fRow + at))));
+              }
+              for (; c < channels; c++) {
+                const at = <usize>c << 2;
+                store<f32>(dxRow + at, load<f32>(dxRow + at) + load<f32>(dyRow + at) * load<f32>(fRow + at));
+              }
+            } else {
+              for (let c = 0; c < channels; c++) {
+                let sum: f32 = 0;
+                const base = <usize>(c * multiplier) << 2;
+                for (let j = 0; j < multiplier; j++) {
+                  const at = base + (<usize>j << 2);
+                  sum += load<f32>(dyRow + at) * load<f32>(fRow + at);
+                }
+                const at = <usize>c << 2;
+                store<f32>(dxRow + at, load<f32>(dxRow + at) + sum);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The filter gradient of a depthwise conv2d: for each tap, Σ over output pixels of the input cell
+ * under it times dy, vectorized across channels. `dw` starts at zero; one thread (every pixel adds
+ * into the same small filter).
+ */
+export function depthwise_backprop_filter_f32(x: usize, dy: usize, dwOut: usize, plan: usize, multiplier: i32): void {
+  const batch = load<i32>(plan, 0);
+  const inH = load<i32>(plan, 4);
+  const inW = load<i32>(plan, 8);
+  const channels = load<i32>(plan, 12);
+  const kh = load<i32>(plan, 20);
+  const kw = load<i32>(plan, 24);
+  const sh = load<i32>(plan, 28);
+  const sw = load<i32>(plan, 32);
+  const dh = load<i32>(plan, 36);
+  const dw = load<i32>(plan, 40);
+  const pt = load<i32>(plan, 44);
+  const pl = load<i32>(plan, 48);
+  const oh = load<i32>(plan, 52);
+  const ow = load<i32>(plan, 56);
+  const outChannels = channels * multiplier;
+  const pixels = batch * oh * ow;
+  for (let pixel = 0; pixel < pixels; pixel++) {
+    const ox = pixel % ow;
+    const rest = pixel / ow;
+    const oy = rest % oh;
+    const image = rest / oh;
+    const dyRow = dy + (<usize>(pixel * outChannels) << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky * dh;
+      if (iy < 0 || iy >= inH) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * sw - pl + kx * dw;
+        if (ix < 0 || ix >= inW) continue;
+        const xRow = x + (<usize>(((image * inH + iy) * inW + ix) * channels) << 2);
+        const gRow = dwOut + (<usize>((ky * kw + kx) * outChannels) << 2);
+        if (multiplier == 1) {
+          let c = 0;
+          for (; c + 4 <= channels; c += 4) {
+            const at = <usize>c << 2;
+            v128.store(gRow + at, f32x4.add(v128.load(gRow + at), f32x4.mul(v128.load(xRow + at), v128.load(dyRow + at))));
+          }
+          for (; c < channels; c++) {
+            const at = <usize>c << 2;
+            store<f32>(gRow + at, load<f32>(gRow + at) + load<f32>(xRow + at) * load<f32>(dyRow + at));
+          }
+        } else {
+          for (let c = 0; c < channels; c++) {
+            const value = load<f32>(xRow + (<usize>c << 2));
+            const base = <usize>(c * multiplier) << 2;
+            for (let j = 0; j < multiplier; j++) {
+              const at = base + (<usize>j << 2);
+              store<f32>(gRow + at, load<f32>(gRow + at) + value * load<f32>(dyRow + at));
+            }
+          }
+        }
+      }
+    }
+  }
+}

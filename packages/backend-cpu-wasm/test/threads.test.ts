@@ -115,6 +115,19 @@ describe('threads', { timeout: 60_000 }, () => {
     f.dispose();
   });
 
+  it('depthwise conv2d backprops: 2 threads equal 1 thread exactly', async () => {
+    const x = randomTensor([3, 40, 40, 16]);
+    const f = randomTensor([3, 3, 16, 1]);
+    const options = { padding: 'same' as const, groups: 16 };
+    const grouped = f.reshape([3, 3, 1, 16]);
+    const dy = randomTensor([3, 40, 40, 16]);
+    const [inputOne, inputTwo] = await oneAndTwo(() => conv2dBackpropInput(dy, grouped, x.shape, options));
+    expect(inputTwo).toEqual(inputOne);
+    const [filterOne, filterTwo] = await oneAndTwo(() => conv2dBackpropFilter(x, dy, grouped.shape, options));
+    expect(filterTwo).toEqual(filterOne);
+    for (const t of [x, f, grouped, dy]) t.dispose();
+  });
+
   it('carries a worker failure back to the caller as an error', async () => {
     await setThreads(2);
     const context = contextOf(backend);

@@ -122,7 +122,8 @@ export function matMulInto(
   // Many small matrices: whole batches per lane. Otherwise each matrix's rows are split.
   const byBatch = batches >= lanes.count && m * n * k < PARALLEL_MIN_MACS;
   const count = byBatch ? Math.min(lanes.count, macs < PARALLEL_MIN_MACS ? 1 : batches) : laneCount(lanes, macs, m);
-  const work: KernelCall[][] = Array.from({ length: count }, () => [epilogueCall(epilogue)]);
+  const ranges = byBatch ? splitRange(batches, count, 1) : splitRange(m, count, MR);
+  const work: KernelCall[][] = ranges.map(() => [epilogueCall(epilogue)]);
   const gemm = (lane: number, batch: number, row0: number, rows: number): void => {
     work[lane].push({
       name: 'gemm_f32',
@@ -134,11 +135,10 @@ export function matMulInto(
     });
   };
   if (byBatch) {
-    splitRange(batches, count, 1).forEach(([first, end], lane) => {
+    ranges.forEach(([first, end], lane) => {
       for (let batch = first; batch < end; batch++) gemm(lane, batch, 0, m);
     });
   } else {
-    const ranges = splitRange(m, count, MR);
     for (let batch = 0; batch < batches; batch++) ranges.forEach(([r0, r1], lane) => gemm(lane, batch, r0, r1 - r0));
   }
   runGemmJobs(context, lanes, work, epilogue);
@@ -195,6 +195,14 @@ function geometry(xShape: Shape, filterShape: Shape, attrs: ConvAttrs): Geometry
   };
 }
 
+/**
+ * One input channel per group (depthwiseConv2d): too little depth for a GEMM to pay, so these run
+ * direct loops vectorized across channels.
+ */
+function isDepthwise(g: Geometry): boolean {
+  return g.inPerGroup === 1 && g.groups > 1;
+}
+
 /** Output pixels and im2col width of a geometry. */
 function sizes(g: Geometry) {
   return { pixels: g.batch * g.outHeight * g.outWidth, depth: g.kernelHeight * g.kernelWidth * g.inPerGroup };
@@ -216,7 +224,7 @@ function convForward(context: WasmContext, g: Geometry, x: number, filter: numbe
   const count = laneCount(lanes, pixels * depth * g.outChannels, pixels);
   const ranges = splitRange(pixels, count, MR);
   const work: KernelCall[][] = ranges.map(() => []);
-  if (g.inPerGroup === 1 && g.groups > 1) {
+  if (isDepthwise(g)) {
     ranges.forEach(([p0, p1], lane) => {
       work[lane].push({ name: 'depthwise_f32', args: [x, filter, y, plan, p0, p1 - p0, g.outPerGroup] });
       if (epilogue !== undefined) {
@@ -274,6 +282,16 @@ function conv2dBackpropInputKernel(context: WasmContext): Kernel<AttrsOf<'conv2d
     const { pixels, depth } = sizes(g);
     if (pixels === 0 || depth === 0 || g.outPerGroup === 0) return [result];
     const lanes = lanesOf(context);
+    if (isDepthwise(g)) {
+      // Direct loop; threads take whole images, whose input cells never overlap.
+      const plan = context.plan(g.plan);
+      const count = g.batch > 1 ? laneCount(lanes, pixels * depth * g.outChannels, g.batch * MR) : 1;
+      const work = splitRange(g.batch, Math.min(count, g.batch), 1).map(([n0, n1]): KernelCall[] => [
+        { name: 'depthwise_backprop_input_f32', args: [context.address(dy), context.address(filter), dx, plan, n0, n1 - n0, g.outPerGroup] },
+      ]);
+      lanes.run(work);
+      return [result];
+    }
     const chunk = chunkPixels(pixels, depth);
     const columns = context.scratch(chunk * depth * 4);
     try {
@@ -319,8 +337,10 @@ function conv2dBackpropFilterKernel(context: WasmContext): Kernel<AttrsOf<'conv2
     const dw = context.address(result);
     const g = geometry(x.shape, attrs.filterShape, attrs);
     const { pixels, depth } = sizes(g);
-    if (pixels === 0) {
-      context.call('fill_32', dw, 0, total);
+    if (pixels === 0 || isDepthwise(g)) context.call('fill_32', dw, 0, total);
+    if (pixels === 0) return [result];
+    if (isDepthwise(g)) {
+      context.call('depthwise_backprop_filter_f32', context.address(x), context.address(dy), dw, context.plan(g.plan), g.outPerGroup);
       return [result];
     }
     const lanes = lanesOf(context);
