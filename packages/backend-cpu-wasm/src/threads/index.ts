@@ -2,7 +2,8 @@ import { ArgumentError } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import type { Lanes } from './lanes.js';
 import { SerialLanes, provideLanes } from './lanes.js';
-import { WorkerPool, workersAvailable } from './pool.js';
+import type { WorkerHandles } from './pool.js';
+import { WorkerPool, stopWorkers, workersAvailable } from './pool.js';
 
 /** The thread count asked for with `setThreads` (1 until then). */
 let requested = 1;
@@ -10,10 +11,15 @@ let requested = 1;
 /** Every backend's thread host, weakly: a dropped backend's pool goes with it. */
 const hosts = new Set<WeakRef<ThreadHost>>();
 
+/** Stops the workers of a host that was garbage-collected with its backend. */
+const orphans = new FinalizationRegistry<{ handles?: WorkerHandles }>((held) => held.handles && stopWorkers(held.handles));
+
 /** Owns one backend's worker pool, if its memory is shared, and answers its kernels' lanes. */
 class ThreadHost {
   private readonly serial: SerialLanes;
   private pool?: WorkerPool;
+  /** The pool's workers, held apart from the host (and its backend) for the finalizer. */
+  readonly held: { handles?: WorkerHandles } = {};
 
   constructor(
     private readonly context: WasmContext,
@@ -37,6 +43,7 @@ class ThreadHost {
     if ((this.pool === undefined && workers === 0) || this.pool?.size === workers) return this.pool?.started ?? Promise.resolve();
     this.pool?.close();
     this.pool = workers > 0 ? new WorkerPool(this.context, this.serial, this.module, workers) : undefined;
+    this.held.handles = this.pool?.handles;
     return this.pool?.started ?? Promise.resolve();
   }
 }
@@ -49,6 +56,7 @@ export function attachThreads(context: WasmContext, module: WebAssembly.Module, 
   const host = new ThreadHost(context, module, shared);
   provideLanes(context, () => host.lanes());
   hosts.add(new WeakRef(host));
+  orphans.register(host, host.held);
   if (requested > 1) void host.resize(requested).catch(() => host.resize(1));
 }
 

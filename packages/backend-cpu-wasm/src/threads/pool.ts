@@ -5,7 +5,7 @@ import { ARGUMENT_WORDS, DONE, HEADER_WORDS, MESSAGE_UNITS, SEQUENCE, STATUS, co
 import { workerSource } from './worker-source.js';
 
 /** The little of a worker this pool uses, in Node and in browsers alike. */
-interface PoolWorker {
+export interface PoolWorker {
   postMessage(message: unknown): void;
   terminate(): unknown;
 }
@@ -34,6 +34,22 @@ function mayBlock(): boolean {
   }
 }
 
+/** What stopping a pool's workers needs, and nothing else (no reference to the backend). */
+export interface WorkerHandles {
+  readonly workers: PoolWorker[];
+  readonly flags: Int32Array;
+}
+
+/** Tells each worker to leave its loop and terminates it. */
+export function stopWorkers({ workers, flags }: WorkerHandles): void {
+  for (let worker = 0; worker < workers.length; worker++) {
+    Atomics.store(flags, worker * HEADER_WORDS + SEQUENCE, -1);
+    Atomics.notify(flags, worker * HEADER_WORDS + SEQUENCE);
+    void workers[worker].terminate();
+  }
+  workers.length = 0;
+}
+
 /** Whether worker threads can be started here at all. */
 export function workersAvailable(): boolean {
   return nodeWorkerThreads() !== undefined || (typeof Worker !== 'undefined' && typeof Blob !== 'undefined' && typeof URL !== 'undefined');
@@ -57,6 +73,10 @@ export class WorkerPool implements Lanes {
   private closed = false;
   /** Resolves when every worker has reported ready. */
   readonly started: Promise<void>;
+
+  get handles(): WorkerHandles {
+    return { workers: this.workers, flags: this.flags };
+  }
 
   constructor(
     private readonly context: WasmContext,
@@ -201,11 +221,7 @@ export class WorkerPool implements Lanes {
     if (this.closed) return;
     this.closed = true;
     this.ready.length = 0;
-    for (let worker = 0; worker < this.workers.length; worker++) {
-      Atomics.store(this.flags, worker * HEADER_WORDS + SEQUENCE, -1);
-      Atomics.notify(this.flags, worker * HEADER_WORDS + SEQUENCE);
-      void this.workers[worker].terminate();
-    }
+    stopWorkers(this.handles);
     for (const address of this.workBuffers) this.context.heap.free(address);
     this.workBuffers.length = 0;
   }
