@@ -2,7 +2,8 @@
 // padding) at each thread count given: the median of `reps` timed repetitions after a warm-up, taken
 // in `rounds` interleaved rounds; the table shows the best round's median and the median of all
 // rounds' medians (on a shared machine the first estimates the unloaded speed, the second shows the
-// load). Run after `pnpm build`:
+// load), and the work per second of process CPU time (per thread: all threads' CPU time counts),
+// which time spent waiting for a core does not dilute. Run after `pnpm build`:
 //   node scripts/bench-matmul.mjs [--threads 1,2] [--reps 7] [--rounds 3] [--sizes 128,256] [--no-conv]
 import { conv2d, engine, matMul, tensor } from '@tessera/core';
 import * as wasm from '../dist/index.js';
@@ -37,27 +38,36 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Median seconds of `run()` (which returns a tensor to dispose), with enough calls per sample to last ~20 ms. */
+/**
+ * Seconds per `run()` (which returns a tensor to dispose), with enough calls per sample to last
+ * ~20 ms: the median wall time of the samples, and the median process CPU time (all threads), which
+ * a loaded machine inflates far less than wall time since time spent descheduled is not counted.
+ */
 function time(run) {
   const first = performance.now();
   run().dispose();
   const once = Math.max(performance.now() - first, 0.01);
   const inner = Math.max(1, Math.ceil(20 / once));
   for (let i = 0; i < inner; i++) run().dispose();
-  const samples = [];
+  const wall = [];
+  const cpu = [];
   for (let r = 0; r < reps; r++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let i = 0; i < inner; i++) run().dispose();
-    samples.push((performance.now() - start) / inner / 1000);
+    const used = process.cpuUsage(cpuStart);
+    wall.push((performance.now() - start) / inner / 1000);
+    cpu.push((used.user + used.system) / inner / 1e6);
   }
-  return median(samples);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 const results = new Map();
-function record(threads, work, flops, seconds) {
+function record(threads, work, flops, { wall, cpu }) {
   const key = `${threads}|${work}`;
-  const entry = results.get(key) ?? { threads, work, flops, medians: [] };
-  entry.medians.push(seconds);
+  const entry = results.get(key) ?? { threads, work, flops, medians: [], cpuMedians: [] };
+  entry.medians.push(wall);
+  entry.cpuMedians.push(cpu);
   results.set(key, entry);
 }
 
@@ -83,12 +93,16 @@ for (let round = 0; round < rounds; round++) {
 await setThreads(1);
 
 console.log(`reps ${reps} × rounds ${rounds}; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('threads | work                            | best ms  | best GFLOP/s | median GFLOP/s');
-for (const { threads, work, flops, medians } of results.values()) {
+console.log(
+  'threads | work                            | best ms  | best GFLOP/s | median GFLOP/s | GFLOP per CPU-s (per thread)',
+);
+for (const { threads, work, flops, medians, cpuMedians } of results.values()) {
   const best = Math.min(...medians);
   const typical = median(medians);
+  const cpu = Math.min(...cpuMedians);
   console.log(
     `${String(threads).padStart(7)} | ${work.padEnd(31)} | ${(best * 1e3).toFixed(3).padStart(8)} | ` +
-      `${(flops / best / 1e9).toFixed(2).padStart(12)} | ${(flops / typical / 1e9).toFixed(2).padStart(14)}`,
+      `${(flops / best / 1e9).toFixed(2).padStart(12)} | ${(flops / typical / 1e9).toFixed(2).padStart(14)} | ` +
+      `${(flops / cpu / 1e9).toFixed(2).padStart(28)}`,
   );
 }
