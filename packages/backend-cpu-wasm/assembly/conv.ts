@@ -1,24 +1,6 @@
-// Convolution entry points. conv2d and its input backprop are GEMMs over the im2col view of an
-// input (conv-gather.ts); the forward one packs straight from the image (implicit GEMM). A
-// depthwise convolution (one input channel per group) has too little depth for a GEMM to pay, so it
-// gets a direct loop, vectorized across channels.
-
-import { loadConvPlan } from './conv-gather';
-import { gemm_f32, setAFromConv, setAFromMatrix } from './gemm';
-
-/**
- * Output pixels [row0, row0 + m) of one group: C(pixel, j) (+)= Σ_p im2col(pixel, p) · B(p, j),
- * B strided as in gemm_f32. `c` points at row row0 of the group's first output column.
- */
-export function conv_gemm_f32(
-  x: usize, plan: usize, chanOff: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
-  row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
-): void {
-  loadConvPlan(x, plan, chanOff);
-  setAFromConv();
-  gemm_f32(0, 0, 0, b, bRow, bCol, c, ldc, row0, m, n, k, accumulate, work);
-  setAFromMatrix();
-}
+// Depthwise convolution (one input channel per group) and its backprops: too little depth for a
+// GEMM to pay, so direct loops vectorized across channels. The other convolutions are GEMMs over
+// the im2col view of the input (conv-gather.ts, gemm.ts's conv_gemm_f32).
 
 /**
  * Depthwise conv2d (groups = C, one input channel per group, `multiplier` outputs per channel) for

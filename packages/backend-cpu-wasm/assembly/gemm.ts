@@ -16,7 +16,7 @@
 // by window (conv.ts sets that up). The gather happens while packing, so a convolution is an
 // implicit GEMM: the im2col matrix is never written out.
 
-import { gatherConvPanel4, gatherConvRow } from './conv-gather';
+import { gatherConvPanel4, gatherConvRow, loadConvPlan } from './conv-gather';
 import { applyEpilogue, epilogueActive } from './epilogue';
 import { MR, NR, microKernel12, microKernel4, microKernel8 } from './gemm-kernels';
 import { storeTransposed4 } from './transpose4';
@@ -33,16 +33,10 @@ export function gemm_work_bytes(): i32 {
   return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
 }
 
-/** Where A comes from while packing: 0 a strided matrix, 1 a convolution window gather. */
-let aSource: i32 = 0;
-
-export function setAFromMatrix(): void {
-  aSource = 0;
-}
-
-export function setAFromConv(): void {
-  aSource = 1;
-}
+/** Where A comes from while packing. */
+const A_FROM_MATRIX = 0;
+/** A convolution's input gathered window by window (conv-gather.ts holds the geometry). */
+const A_FROM_CONV = 1;
 
 /** A full 4-row panel of a strided matrix, by vectors: 4×4 transposes, or straight copies of Aᵀ. */
 function packFullPanel(a: usize, rowStride: i32, colStride: i32, row: i32, p0: i32, depth: i32, out: usize): void {
@@ -74,11 +68,11 @@ function packFullPanel(a: usize, rowStride: i32, colStride: i32, row: i32, p0: i
   }
 }
 
-function packA(a: usize, rowStride: i32, colStride: i32, row0: i32, rows: i32, p0: i32, depth: i32, out: usize): void {
+function packA(aSource: i32, a: usize, rowStride: i32, colStride: i32, row0: i32, rows: i32, p0: i32, depth: i32, out: usize): void {
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const valid = min<i32>(MR, rows - i0);
-    if (valid == MR && MR == 4 && (colStride == 1 || rowStride == 1 || aSource == 1)) {
-      if (aSource == 1) gatherConvPanel4(row0 + i0, p0, depth, out);
+    if (valid == MR && MR == 4 && (colStride == 1 || rowStride == 1 || aSource == A_FROM_CONV)) {
+      if (aSource == A_FROM_CONV) gatherConvPanel4(row0 + i0, p0, depth, out);
       else packFullPanel(a, rowStride, colStride, row0 + i0, p0, depth, out);
       out += <usize>(MR * depth) << 2;
       continue;
@@ -87,7 +81,7 @@ function packA(a: usize, rowStride: i32, colStride: i32, row0: i32, rows: i32, p
       const dst = out + (<usize>i << 2);
       if (i >= valid) {
         for (let p = 0; p < depth; p++) store<f32>(dst + (<usize>(p * MR) << 2), 0);
-      } else if (aSource == 1) {
+      } else if (aSource == A_FROM_CONV) {
         gatherConvRow(row0 + i0 + i, p0, depth, dst, MR * 4);
       } else {
         let src = a + (<usize>((row0 + i0 + i) * rowStride + p0 * colStride) << 2);
@@ -158,6 +152,14 @@ export function gemm_f32(
   a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
   row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
 ): void {
+  gemm(A_FROM_MATRIX, a, aRow, aCol, b, bRow, bCol, c, ldc, row0, m, n, k, accumulate, work);
+}
+
+/** gemm_f32 with A from either source (A_FROM_MATRIX, A_FROM_CONV). */
+function gemm(
+  aSource: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
+  row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
+): void {
   const rowBytes = <usize>ldc << 2;
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * rowBytes, 0, <usize>n << 2);
@@ -177,7 +179,7 @@ export function gemm_f32(
       packB(b + (<usize>(pc * bRow + jc * bCol) << 2), bRow, bCol, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
-        packA(a, aRow, aCol, row0 + ic, mc, pc, kc, packedA);
+        packA(aSource, a, aRow, aCol, row0 + ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packedB + (<usize>(jr * kc) << 2);
           const cols = min<i32>(NR, nc - jr);
@@ -194,6 +196,18 @@ export function gemm_f32(
       }
     }
   }
+}
+
+/**
+ * Output pixels [row0, row0 + m) of one group: C(pixel, j) (+)= Σ_p im2col(pixel, p) · B(p, j),
+ * B strided as in gemm_f32. `c` points at row row0 of the group's first output column.
+ */
+export function conv_gemm_f32(
+  x: usize, plan: usize, chanOff: i32, b: usize, bRow: i32, bCol: i32, c: usize, ldc: i32,
+  row0: i32, m: i32, n: i32, k: i32, accumulate: bool, work: usize,
+): void {
+  loadConvPlan(x, plan, chanOff);
+  gemm(A_FROM_CONV, 0, 0, 0, b, bRow, bCol, c, ldc, row0, m, n, k, accumulate, work);
 }
 
 /**
