@@ -128,6 +128,49 @@ describe('threads', { timeout: 60_000 }, () => {
     for (const t of [x, f, grouped, dy]) t.dispose();
   });
 
+  it('40 random contractions large enough to split: 2 threads equal 1 thread exactly', async () => {
+    const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+    const cases: { name: string; inputs: Tensor[]; run: (...t: Tensor[]) => Tensor }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [m, n, k] = [pick(40, 230), pick(1, 150), pick(60, 300)];
+      const [ta, tb] = [random() < 0.5, random() < 0.5];
+      const batch = random() < 0.3 ? [pick(2, 5)] : [];
+      const a = randomTensor([...batch, ...(ta ? [k, m] : [m, k])]);
+      // b shares the batch, or broadcasts against it.
+      const b = randomTensor([...(random() < 0.5 ? batch : []), ...(tb ? [n, k] : [k, n])]);
+      cases.push({ name: `matMul [${a.shape}] x [${b.shape}] ${ta} ${tb}`, inputs: [a, b], run: (x, y) => matMul(x, y, ta, tb) });
+    }
+    for (let i = 0; i < 20; i++) {
+      const groups = pick(1, 3);
+      const [inPerGroup, outPerGroup] = [pick(1, 9), pick(1, 12)];
+      const xShape = [pick(1, 3), pick(12, 40), pick(12, 40), groups * inPerGroup];
+      const filterShape = [pick(1, 4), pick(1, 4), inPerGroup, groups * outPerGroup];
+      const options = { strides: pick(1, 2), padding: random() < 0.5 ? ('same' as const) : ('valid' as const), dilations: pick(1, 2), groups };
+      const x = randomTensor(xShape);
+      const f = randomTensor(filterShape);
+      const y = conv2d(x, f, options);
+      const dy = randomTensor([...y.shape]);
+      y.dispose();
+      const which = i % 3;
+      const name = `${['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'][which]} x [${xShape}] f [${filterShape}] ${JSON.stringify(options)}`;
+      if (which === 0) cases.push({ name, inputs: [x, f, dy], run: (a, b) => conv2d(a, b, options) });
+      else if (which === 1) cases.push({ name, inputs: [x, f, dy], run: (_a, b, c) => conv2dBackpropInput(c, b, xShape, options) });
+      else cases.push({ name, inputs: [x, f, dy], run: (a, _b, c) => conv2dBackpropFilter(a, c, filterShape, options) });
+    }
+    await setThreads(1);
+    const one = cases.map((c) => c.run(...c.inputs));
+    await setThreads(2);
+    const two = cases.map((c) => c.run(...c.inputs));
+    const differing = cases
+      .filter((_, i) => {
+        const [a, b] = [one[i].dataSync(), two[i].dataSync()];
+        return a.length !== b.length || !a.every((v, j) => Object.is(v, b[j]));
+      })
+      .map((c) => c.name);
+    expect(differing).toEqual([]);
+    for (const t of [...one, ...two, ...cases.flatMap((c) => c.inputs)]) t.dispose();
+  });
+
   it('carries a worker failure back to the caller as an error', async () => {
     await setThreads(2);
     const context = contextOf(backend);
