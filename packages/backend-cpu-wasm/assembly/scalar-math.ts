@@ -132,3 +132,18 @@ const LOG2_E: f64 = 1.4426950408889634;
 @inline export function sigmoidF32x4(x: v128): v128 {
   return narrowHalves(sigmoidF64x2(f64x2.promote_low_f32x4(x)), sigmoidF64x2(highHalf(x)));
 }
+
+/** 1 / sqrt(x) in f64 (both correctly rounded there), rounded to f32 once, as the scalar path does. */
+// @ts-ignore: decorator
+@inline export function rsqrtF32x4(x: v128): v128 {
+  const one = f64x2.splat(1.0);
+  return narrowHalves(f64x2.div(one, f64x2.sqrt(f64x2.promote_low_f32x4(x))), f64x2.div(one, f64x2.sqrt(highHalf(x))));
+}
+
+/** floor(x / y) with the quotient in f64, where f32 division could round up to the next integer. */
+// @ts-ignore: decorator
+@inline export function floorDivF32x4(x: v128, y: v128): v128 {
+  const low = f64x2.floor(f64x2.div(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y)));
+  const high = f64x2.floor(f64x2.div(highHalf(x), highHalf(y)));
+  return narrowHalves(low, high);
+}
