@@ -30,14 +30,21 @@ afterAll(async () => {
 });
 
 /** Runs one primitive on a backend; undefined when the op rejects the dtype. */
-async function runOn(backend: string, name: OpName, inputs: readonly Float64Array[], dtype: DType, shapes?: readonly number[][]) {
+async function runOn(
+  backend: string,
+  name: OpName,
+  inputs: readonly Float64Array[],
+  dtype: DType,
+  shapes?: readonly number[][],
+  attrs: object = {},
+) {
   await engine.setBackend(backend);
   const made: Tensor[] = [];
   try {
     inputs.forEach((values, k) => made.push(tensor(Array.from(values), shapes?.[k] ?? [values.length], dtype)));
     let out: Tensor;
     try {
-      out = engine.run1(getPrimitive(name)!, made, {});
+      out = engine.run1(getPrimitive(name)!, made, attrs);
     } catch (error) {
       if (error instanceof Error && error.name === 'DTypeError') return undefined;
       throw error;
@@ -107,6 +114,21 @@ describe('elementwise special values: wasm equals the reference bit for bit', ()
             .filter(({ expected: e, actual: a }) => !sameBits(name, a, e));
           expect(wrong).toEqual([]);
         }
+      });
+    }
+  }
+});
+
+describe('cast special values: wasm equals the reference bit for bit', () => {
+  for (const from of ['float32', 'int32', 'bool'] as const) {
+    for (const to of ['float32', 'int32', 'bool'] as const) {
+      it(`${from} to ${to}`, async () => {
+        const input = [unaryInput(VALUES[from])];
+        const expected = await runOn('reference', 'cast', input, from, undefined, { dtype: to });
+        const actual = await runOn('wasm', 'cast', input, from, undefined, { dtype: to });
+        expect(expected?.dtype).toBe(to);
+        expect(actual?.dtype).toBe(to);
+        expect(actual!.values.filter((v, i) => !sameBits('cast', v, expected!.values[i]))).toEqual([]);
       });
     }
   }
