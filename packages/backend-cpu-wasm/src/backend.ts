@@ -119,4 +119,14 @@ export class WasmBackend implements Backend {
     return { reservedBytes: heap.reservedBytes, freeBytes: heap.freeBytes, heapBytes: heap.heapBytes };
   }
 
+  /**
+   * Ends the backend (the engine calls it from `removeBackend`): its tensors can no longer be read or
+   * used in ops, each attempt says why, and disposing them is a harmless no-op. The wasm memory goes
+   * to the garbage collector with the last reference to the backend.
+   */
+  dispose(): void {
+    this.context.storage.close(
+      `wasm: backend '${this.name}' was disposed (removeBackend); tensors made on it can no longer be used, create them again on the active backend`,
+    );
+  }
 }
