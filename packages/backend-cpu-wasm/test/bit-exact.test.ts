@@ -10,9 +10,11 @@ import {
   engine,
   maxPool,
   maxPoolGrad,
+  prod,
   random,
   randomNormal,
   randomUniform,
+  sum,
   tensor,
   truncatedNormal,
   type Tensor,
@@ -105,5 +107,15 @@ describe('cumsum on wasm', () => {
   it('forward, inclusive and exclusive, equals the reference bit for bit', async () => {
     await expectSameBits(() => cumsum(tensor(x, [5, 300, 3]), 1));
     await expectSameBits(() => cumsum(tensor(x, [5, 900]), 1, true));
+  });
+});
+
+describe('float32 sum and prod over leading axes on wasm', () => {
+  it('accumulate each output cell in the reference order, in f64: the same bits', async () => {
+    const x = values(300 * 7, 41, -3, 3);
+    await expectSameBits(() => sum(tensor(x, [300, 7]), 0));
+    await expectSameBits(() => sum(tensor(x, [20, 15, 7]), [0, 1]));
+    const near1 = values(40 * 9, 43, 0.9, 1.1);
+    await expectSameBits(() => prod(tensor(near1, [40, 9]), 0));
   });
 });
