@@ -147,3 +147,49 @@ const LOG2_E: f64 = 1.4426950408889634;
   const high = f64x2.floor(f64x2.div(highHalf(x), highHalf(y)));
   return narrowHalves(low, high);
 }
+
+const SQRT_2: f64 = 1.4142135623730951;
+
+/**
+ * ln x on two f64 lanes holding widened f32 values (so every positive finite input is a normal f64),
+ * to about one f64 ulp: x = 2^k · m with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s) for
+ * s = (m - 1) / (m + 1), |s| <= 0.172, by its series to s^21 (remainder below 1e-17), plus k ln 2
+ * in two parts. Zero gives -Infinity, negatives NaN, +Infinity and NaN themselves.
+ */
+// @ts-ignore: decorator
+@inline function logF64x2(x: v128): v128 {
+  const bits = x;
+  // The unbiased exponent of each lane, moved into i32 lanes 0 and 1 for the conversion to f64.
+  const exponents = i64x2.sub(i64x2.shr_u(bits, 52), i64x2.splat(1023));
+  let m = v128.or(v128.and(bits, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  let k = f64x2.convert_low_i32x4_s(i8x16.shuffle(exponents, exponents, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11));
+  const high = f64x2.gt(m, f64x2.splat(SQRT_2));
+  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, high);
+  k = v128.bitselect(f64x2.add(k, f64x2.splat(1.0)), k, high);
+  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1.0)), f64x2.add(m, f64x2.splat(1.0)));
+  const s2 = f64x2.mul(s, s);
+  let p = f64x2.splat(1.0 / 21.0);
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 19.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 17.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 15.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 13.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 11.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 9.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 7.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 5.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 3.0));
+  // ln m = 2s + 2s·s²·p, the small tail added last.
+  const twoS = f64x2.add(s, s);
+  const lnM = f64x2.add(twoS, f64x2.mul(f64x2.mul(twoS, s2), p));
+  let result = f64x2.add(f64x2.mul(k, f64x2.splat(LN2_HIGH)), f64x2.add(lnM, f64x2.mul(k, f64x2.splat(LN2_LOW))));
+  const zero = f64x2.splat(0);
+  result = v128.bitselect(f64x2.splat(-Infinity), result, f64x2.eq(x, zero));
+  result = v128.bitselect(f64x2.splat(NaN), result, f64x2.lt(x, zero));
+  // +Infinity and NaN pass through unchanged.
+  return v128.bitselect(x, result, v128.or(f64x2.eq(x, f64x2.splat(Infinity)), f64x2.ne(x, x)));
+}
+
+// @ts-ignore: decorator
+@inline export function logF32x4(x: v128): v128 {
+  return narrowHalves(logF64x2(f64x2.promote_low_f32x4(x)), logF64x2(highHalf(x)));
+}

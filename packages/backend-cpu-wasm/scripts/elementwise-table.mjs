@@ -23,7 +23,7 @@ export const unaryOps = {
   neg: { [F]: { scalar: '-x', simd: 'f32x4.neg(x)' }, [I]: { scalar: '-x', simd: 'i32x4.neg(x)' } },
   exp: { [F]: { scalar: viaF64('Math.exp'), simd: 'expF32x4(x)' } },
   expm1: { [F]: { scalar: viaF64('Math.expm1') } },
-  log: { [F]: { scalar: viaF64('Math.log') } },
+  log: { [F]: { scalar: viaF64('Math.log'), simd: 'logF32x4(x)' } },
   log1p: { [F]: { scalar: viaF64('Math.log1p') } },
   sqrt: { [F]: { scalar: 'Mathf.sqrt(x)', simd: 'f32x4.sqrt(x)' } },
   rsqrt: { [F]: { scalar: '<f32>(1.0 / Math.sqrt(<f64>x))', simd: 'rsqrtF32x4(x)' } },

@@ -8,12 +8,15 @@ import {
   bernoulli,
   cumsum,
   engine,
+  exp,
+  log,
   maxPool,
   maxPoolGrad,
   prod,
   random,
   randomNormal,
   randomUniform,
+  sigmoid,
   sum,
   tensor,
   truncatedNormal,
@@ -117,5 +120,23 @@ describe('float32 sum and prod over leading axes on wasm', () => {
     await expectSameBits(() => sum(tensor(x, [20, 15, 7]), [0, 1]));
     const near1 = values(40 * 9, 43, 0.9, 1.1);
     await expectSameBits(() => prod(tensor(near1, [40, 9]), 0));
+  });
+});
+
+describe('v128 exp, log and sigmoid (f64x2 inside, one rounding) on wasm', () => {
+  const n = 100_000;
+  it('exp over [-110, 95) equals the reference bit for bit', async () => {
+    const x = values(n, 51, -110, 95);
+    await expectSameBits(() => exp(tensor(x)));
+  });
+
+  it('log over magnitudes from 1e-37 to 1e37 equals the reference bit for bit', async () => {
+    const x = values(n, 53, -85, 85).map(Math.exp);
+    await expectSameBits(() => log(tensor(x)));
+  });
+
+  it('sigmoid over [-40, 40) equals the reference bit for bit', async () => {
+    const x = values(n, 57, -40, 40);
+    await expectSameBits(() => sigmoid(tensor(x)));
   });
 });
