@@ -193,3 +193,41 @@ const SQRT_2: f64 = 1.4142135623730951;
 @inline export function logF32x4(x: v128): v128 {
   return narrowHalves(logF64x2(f64x2.promote_low_f32x4(x)), logF64x2(highHalf(x)));
 }
+
+/**
+ * tanh on two f64 lanes, to a few f64 ulps: with a = |x| and r = 2a, tanh a = expm1(r) / (expm1(r) + 2).
+ * Below r = 0.35, expm1 by its Taylor series to r^15 (remainder below 1e-17 relative); above, e^r - 1
+ * loses at most a factor 4 to cancellation, and 1 - 2 / (e^r + 1) is used directly. The sign is
+ * put back last, so -0 stays -0; NaN propagates and ±Infinity give ±1.
+ */
+// @ts-ignore: decorator
+@inline function tanhF64x2(x: v128): v128 {
+  const a = f64x2.abs(x);
+  const r = f64x2.add(a, a);
+  let p = f64x2.splat(1.0 / 1307674368000.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 87178291200.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6227020800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  // expm1(r) = r + r²·p, the small part added last.
+  const expm1 = f64x2.add(r, f64x2.mul(f64x2.mul(r, r), p));
+  const small = f64x2.div(expm1, f64x2.add(expm1, f64x2.splat(2.0)));
+  const large = f64x2.sub(f64x2.splat(1.0), f64x2.div(f64x2.splat(2.0), f64x2.add(expF64x2(r), f64x2.splat(1.0))));
+  const magnitude = v128.bitselect(small, large, f64x2.lt(r, f64x2.splat(0.35)));
+  // The sign bit of x on the magnitude (which is >= 0 or NaN).
+  return v128.or(magnitude, v128.and(x, i64x2.splat(0x8000000000000000)));
+}
+
+// @ts-ignore: decorator
+@inline export function tanhF32x4(x: v128): v128 {
+  return narrowHalves(tanhF64x2(f64x2.promote_low_f32x4(x)), tanhF64x2(highHalf(x)));
+}

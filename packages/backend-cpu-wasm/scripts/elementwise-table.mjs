@@ -31,7 +31,7 @@ export const unaryOps = {
   square: { [F]: { scalar: 'x * x', simd: 'f32x4.mul(x, x)' }, [I]: { scalar: 'x * x', simd: 'i32x4.mul(x, x)' } },
   sin: { [F]: { scalar: viaF64('Math.sin') } },
   cos: { [F]: { scalar: viaF64('Math.cos') } },
-  tanh: { [F]: { scalar: viaF64('Math.tanh') } },
+  tanh: { [F]: { scalar: viaF64('Math.tanh'), simd: 'tanhF32x4(x)' } },
   sigmoid: { [F]: { scalar: '<f32>sigmoidF64(<f64>x)', simd: 'sigmoidF32x4(x)' } },
   erf: { [F]: { scalar: '<f32>erfF64(<f64>x)' } },
   floor: { [F]: { scalar: 'Mathf.floor(x)', simd: 'f32x4.floor(x)' } },

@@ -18,6 +18,7 @@ import {
   randomUniform,
   sigmoid,
   sum,
+  tanh,
   tensor,
   truncatedNormal,
   type Tensor,
@@ -123,7 +124,7 @@ describe('float32 sum and prod over leading axes on wasm', () => {
   });
 });
 
-describe('v128 exp, log and sigmoid (f64x2 inside, one rounding) on wasm', () => {
+describe('v128 exp, log, sigmoid and tanh (f64x2 inside, one rounding) on wasm', () => {
   const n = 100_000;
   it('exp over [-110, 95) equals the reference bit for bit', async () => {
     const x = values(n, 51, -110, 95);
@@ -138,5 +139,10 @@ describe('v128 exp, log and sigmoid (f64x2 inside, one rounding) on wasm', () =>
   it('sigmoid over [-40, 40) equals the reference bit for bit', async () => {
     const x = values(n, 57, -40, 40);
     await expectSameBits(() => sigmoid(tensor(x)));
+  });
+
+  it('tanh over [-10, 10) and near 0 equals the reference bit for bit', async () => {
+    await expectSameBits(() => tanh(tensor(values(n, 59, -10, 10))));
+    await expectSameBits(() => tanh(tensor(values(n, 61, -0.3, 0.3))));
   });
 });
