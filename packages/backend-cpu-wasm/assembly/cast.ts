@@ -88,7 +88,7 @@ export function cast_bool_i32(xs: usize, outs: usize, n: i32): void {
 
 // ---- where --------------------------------------------------------------------------------------
 
-function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
+export function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
   let i = 0;
   if (cStride == 1 && xStride == 1 && yStride == 1) {
     for (; i + 4 <= n; i += 4) {
@@ -107,7 +107,7 @@ function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usiz
   }
 }
 
-function where_8_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
+export function where_8_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const c = load<u8>(cs + <usize>(i * cStride));
     store<u8>(outs + <usize>i, c != 0 ? load<u8>(xs + <usize>(i * xStride)) : load<u8>(ys + <usize>(i * yStride)));

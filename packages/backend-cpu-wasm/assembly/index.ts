@@ -14,3 +14,5 @@ export * from './pool';
 export * from './creation';
 export * from './random';
 export * from './gemm';
+export * from './fused';
+export * from './bench-gelu';
