@@ -45,3 +45,19 @@ export function bench_handFusedGelu_f32(xs: usize, as: usize, bs: usize, outs: u
     }
   }
 }
+
+/**
+ * outs[r, c] = relu(xs[r, c] · as[c] + bs[c]): a chain of cheap ops, where the interpreter's extra
+ * passes over its tiles weigh the most against a single pass.
+ */
+export function bench_handFusedAffineRelu_f32(xs: usize, as: usize, bs: usize, outs: usize, rows: i32, cols: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>(r * cols) << 2;
+    for (let c = 0; c < cols; c += 4) {
+      const at = <usize>c << 2;
+      const t = f32x4.add(f32x4.mul(v128.load(xs + row + at), v128.load(as + at)), v128.load(bs + at));
+      v128.store(outs + row + at, v128.bitselect(zero, t, f32x4.lt(t, zero)));
+    }
+  }
+}

@@ -11,9 +11,10 @@
 //   SLOT    a scratch slot of the tile area, written by an instruction (or a gather);
 //   DIRECT  contiguous memory at the region's shape (an input, or an output the instruction writes
 //           in place): base + start·size, no copy;
-//   GATHER  an input broadcast to the region's shape: its tile is gathered into a slot, run by run
-//           along the innermost (collapsed) dimension: a copy where the input is contiguous there,
-//           a splat where it is broadcast;
+//   GATHER  an input broadcast to the region's shape: read in place where the tile lies within one
+//           contiguous run of it (a row-broadcast input, tiles within rows), else gathered into a
+//           slot run by run along the innermost (collapsed) dimension: a copy where the input is
+//           contiguous there, a splat where it is broadcast;
 //   SPLAT   a one-element input: a slot filled once per call.
 // Copies move a register's tile to an output that could not be written in place (an output that is
 // an input register, or a register listed as two outputs).
@@ -48,10 +49,12 @@ const COPY_WORDS = 3;
 }
 
 /**
- * Gathers elements [start, start + n) of an input broadcast to the region's shape into `out`:
- * `strides` (elements, 0 along broadcast dimensions) walk the input as an odometer over `shape`.
+ * Elements [start, start + n) of an input broadcast to the region's shape: `strides` (elements, 0
+ * along broadcast dimensions) walk the input as an odometer over `shape`. Where they lie in one
+ * contiguous run of the input (a row-broadcast input and a tile within one row), returns their
+ * address in the input itself; otherwise gathers them into `out` and returns `out`.
  */
-function gather(out: usize, base: usize, shift: i32, strides: usize, shape: usize, index: usize, rank: i32, start: i32, n: i32): void {
+function gather(out: usize, base: usize, shift: i32, strides: usize, shape: usize, index: usize, rank: i32, start: i32, n: i32): usize {
   // The start's multi-index and the input offset it maps to.
   let offset = 0;
   let rest = start;
@@ -65,6 +68,7 @@ function gather(out: usize, base: usize, shift: i32, strides: usize, shape: usiz
   const last = rank - 1;
   const innerExtent = word(shape, last);
   const innerStride = word(strides, last);
+  if (innerStride == 1 && innerExtent - word(index, last) >= n) return base + (<usize>offset << shift);
   let at = out;
   let remaining = n;
   while (remaining > 0) {
@@ -97,6 +101,7 @@ function gather(out: usize, base: usize, shift: i32, strides: usize, shape: usiz
     }
     store<i32>(index + (<usize>d << 2), i);
   }
+  return out;
 }
 
 @inline function pointerOf(pointers: usize, register: i32): usize {
@@ -126,7 +131,7 @@ export function fused_run(plan: usize, tiles: usize, total: i32): void {
   for (let r = 0; r < numRegisters; r++) {
     const record = registers + (<usize>(r * REGISTER_WORDS) << 2);
     const kind = word(record, 0);
-    if (kind == SLOT || kind == GATHER || kind == SPLAT) {
+    if (kind == SLOT || kind == SPLAT) {
       store<usize>(pointers + (<usize>r << 2), tiles + <usize>word(record, 1) * slotBytes);
     }
     if (kind == SPLAT) splat(tiles + <usize>word(record, 1) * slotBytes, <usize>word(record, 3), word(record, 2), tileLength);
@@ -142,7 +147,8 @@ export function fused_run(plan: usize, tiles: usize, total: i32): void {
         store<usize>(pointers + (<usize>r << 2), <usize>word(record, 1) + (<usize>start << <usize>word(record, 2)));
       } else if (kind == GATHER) {
         const strides = strideArea + (<usize>word(record, 4) << 2);
-        gather(tiles + <usize>word(record, 1) * slotBytes, <usize>word(record, 3), word(record, 2), strides, shape, index, rank, start, n);
+        const slot = tiles + <usize>word(record, 1) * slotBytes;
+        store<usize>(pointers + (<usize>r << 2), gather(slot, <usize>word(record, 3), word(record, 2), strides, shape, index, rank, start, n));
       }
     }
     for (let k = 0; k < numInstructions; k++) {

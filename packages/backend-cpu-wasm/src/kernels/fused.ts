@@ -227,7 +227,8 @@ function layoutOf(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[])
 function interpret(context: WasmContext, program: CompiledProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[], call: CallLayout): DataId[] {
   const results = outputs.map((o) => context.output(o));
   if (call.total === 0) return results;
-  const { kinds, slots, directOutput, dtypes, copies, instructions, tileLength } = program;
+  const { kinds, slots, directOutput, dtypes, copies, instructions } = program;
+  const tileLength = rowAlignedTile(program.tileLength, call);
   const numRegisters = kinds.length;
   const rank = call.shape.length;
   const numGathers = kinds.filter((k) => k === GATHER).length;
@@ -276,6 +277,20 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
     if (planBlock !== undefined) context.release(planBlock);
   }
   return results;
+}
+
+/**
+ * The tile length for one call: where an input is broadcast along rows (contiguous along the
+ * innermost dimension, repeated along an outer one), tiles that split rows evenly let the
+ * interpreter read that input in place instead of gathering it.
+ */
+function rowAlignedTile(tileLength: number, call: CallLayout): number {
+  const inner = call.shape[call.shape.length - 1];
+  const rank = call.shape.length;
+  const rowBroadcast = call.layouts.some((l, i) => l === 'gather' && call.strides[i][rank - 1] === 1);
+  if (!rowBroadcast || inner < MIN_TILE / 2) return tileLength;
+  const parts = Math.ceil(inner / tileLength);
+  return inner % parts === 0 ? inner / parts : tileLength;
 }
 
 /**
