@@ -1,7 +1,7 @@
 // End to end: functions traced with @tessera/tracer run their fused regions through the wasm
 // backend's runFused, and give the eager results bit for bit.
 import type { Backend, Tensor } from '@tessera/core';
-import { add, cast, gelu, greater, memory, mul, relu, setBackend, sigmoid, sub, tanh, tensor, tidy, where } from '@tessera/core';
+import { add, cast, exp, gelu, greater, max, memory, mul, relu, setBackend, sigmoid, sub, sum, tanh, tensor, tidy, where } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../src/index.js';
@@ -22,10 +22,10 @@ function values(n: number, seed: number, scale = 4): number[] {
 }
 
 /** Runs `fn` eagerly and traced (twice: the first call traces), with runFused watched. */
-function tracedAndEager<A extends Tensor[]>(fn: (...args: A) => Tensor | Tensor[], args: A) {
+function tracedAndEager<A extends Tensor[]>(fn: (...args: A) => Tensor | Tensor[], args: A, options: Parameters<typeof trace>[1] = {}) {
   const spy = vi.spyOn(backend, 'runFused');
   const eager = tidy(() => [fn(...args)].flat().map((t) => Array.from(t.dataSync())));
-  const f = trace(fn);
+  const f = trace(fn, options);
   f(...args);
   spy.mockClear();
   const traced = tidy(() => [f(...args)].flat().map((t) => Array.from(t.dataSync())));
@@ -66,6 +66,17 @@ describe('trace(f) on the wasm backend runs fused regions through runFused', () 
     const { eager, traced, fusedCalls } = tracedAndEager((i: Tensor, j: Tensor) => relu(sub(mul(i, j), add(i, 7))), [i, j]);
     expect(traced).toEqual(eager);
     expect(fusedCalls).toBe(1);
+  });
+
+  it('reduction prologues (reductionFusion) run through runFused and equal eager', () => {
+    const x = tensor(values(40 * 130, 8), [40, 130]);
+    const y = tensor(values(130, 9), [130]);
+    const fn = (x: Tensor, y: Tensor) => [sum(mul(exp(x), y), 1), max(tanh(sub(x, y)), 0)];
+    const { eager, traced, fusedCalls, graph } = tracedAndEager(fn, [x, y], { optimize: { reductionFusion: true } });
+    expect(graph).toMatch(/prologue/);
+    expect(fusedCalls).toBe(2);
+    // The reduction order is the kernel's in both runs; only the prologue's way of computing differs.
+    expect(traced).toEqual(eager);
   });
 
   it('a warm traced call leaves no storage behind', () => {
