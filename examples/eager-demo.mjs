@@ -4,8 +4,10 @@
 import { GradientTape, grad, memory, setBackend, tensor, tidy } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
 
+// Values are printed to 4 decimals: float32 arithmetic makes longer expansions noise.
+const round = (_key, value) => (typeof value === 'number' ? Number(value.toFixed(4)) : value);
 const show = async (label, t) =>
-  console.log(`${label.padEnd(34)} ${`shape [${t.shape}]`.padEnd(13)} ${JSON.stringify(await t.array())}`);
+  console.log(`${label.padEnd(34)} ${`shape [${t.shape}]`.padEnd(13)} ${JSON.stringify(await t.array(), round)}`);
 
 registerReferenceBackend();
 await setBackend('reference');

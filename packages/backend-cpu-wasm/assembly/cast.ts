@@ -34,25 +34,61 @@ export function cast_i32_f32(xs: usize, outs: usize, n: i32): void {
   for (; i < n; i++) store<f32>(outs + (<usize>i << 2), <f32>load<i32>(xs + (<usize>i << 2)));
 }
 
+// To bool, sixteen at a time: four lane masks (x != 0, true for NaN) narrowed to bytes of 0 or 1.
+// @ts-ignore: decorator
+@inline function nonzeroBytes(m0: v128, m1: v128, m2: v128, m3: v128): v128 {
+  return v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)), i8x16.splat(1));
+}
+
 export function cast_f32_bool(xs: usize, outs: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<u8>(outs + <usize>i, <u8>(load<f32>(xs + (<usize>i << 2)) != 0));
+  let i = 0;
+  const zero = f32x4.splat(0);
+  for (; i + 16 <= n; i += 16) {
+    const at = xs + (<usize>i << 2);
+    const bytes = nonzeroBytes(
+      f32x4.ne(v128.load(at), zero), f32x4.ne(v128.load(at + 16), zero),
+      f32x4.ne(v128.load(at + 32), zero), f32x4.ne(v128.load(at + 48), zero),
+    );
+    v128.store(outs + <usize>i, bytes);
+  }
+  for (; i < n; i++) store<u8>(outs + <usize>i, <u8>(load<f32>(xs + (<usize>i << 2)) != 0));
 }
 
 export function cast_i32_bool(xs: usize, outs: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<u8>(outs + <usize>i, <u8>(load<i32>(xs + (<usize>i << 2)) != 0));
+  let i = 0;
+  const zero = i32x4.splat(0);
+  for (; i + 16 <= n; i += 16) {
+    const at = xs + (<usize>i << 2);
+    const bytes = nonzeroBytes(
+      i32x4.ne(v128.load(at), zero), i32x4.ne(v128.load(at + 16), zero),
+      i32x4.ne(v128.load(at + 32), zero), i32x4.ne(v128.load(at + 48), zero),
+    );
+    v128.store(outs + <usize>i, bytes);
+  }
+  for (; i < n; i++) store<u8>(outs + <usize>i, <u8>(load<i32>(xs + (<usize>i << 2)) != 0));
+}
+
+// From bool, four at a time: four bytes widened to four i32 lanes (then converted, for f32).
+// @ts-ignore: decorator
+@inline function widenFourBytes(at: usize): v128 {
+  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(at)));
 }
 
 export function cast_bool_f32(xs: usize, outs: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(outs + (<usize>i << 2), <f32>load<u8>(xs + <usize>i));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(outs + (<usize>i << 2), f32x4.convert_i32x4_u(widenFourBytes(xs + <usize>i)));
+  for (; i < n; i++) store<f32>(outs + (<usize>i << 2), <f32>load<u8>(xs + <usize>i));
 }
 
 export function cast_bool_i32(xs: usize, outs: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<i32>(outs + (<usize>i << 2), <i32>load<u8>(xs + <usize>i));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(outs + (<usize>i << 2), widenFourBytes(xs + <usize>i));
+  for (; i < n; i++) store<i32>(outs + (<usize>i << 2), <i32>load<u8>(xs + <usize>i));
 }
 
 // ---- where --------------------------------------------------------------------------------------
 
-function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
+export function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
   let i = 0;
   if (cStride == 1 && xStride == 1 && yStride == 1) {
     for (; i + 4 <= n; i += 4) {
@@ -71,7 +107,7 @@ function where_32_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usiz
   }
 }
 
-function where_8_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
+export function where_8_row(cs: usize, cStride: i32, xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const c = load<u8>(cs + <usize>(i * cStride));
     store<u8>(outs + <usize>i, c != 0 ? load<u8>(xs + <usize>(i * xStride)) : load<u8>(ys + <usize>(i * yStride)));

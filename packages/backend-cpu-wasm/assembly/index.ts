@@ -16,3 +16,5 @@ export * from './random';
 export * from './gemm';
 export * from './conv';
 export * from './epilogue';
+export * from './fused';
+export * from './bench-gelu';

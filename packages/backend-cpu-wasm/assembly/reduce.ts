@@ -90,6 +90,12 @@ const MIN = 3;
     for (; i < n; i++) total = foldF64(op, total, <f64>load<f32>(x + (<usize>i << 2)));
     store<f64>(acc, total);
   } else {
+    // Each accumulator cell takes its values in the reference's order: two cells per step.
+    for (; i + 2 <= n; i += 2) {
+      const at = acc + (<usize>i << 3);
+      const v = f64x2.promote_low_f32x4(v128.load64_zero(x + (<usize>i << 2)));
+      v128.store(at, op == SUM ? f64x2.add(v128.load(at), v) : f64x2.mul(v128.load(at), v));
+    }
     for (; i < n; i++) {
       const at = acc + (<usize>i << 3);
       store<f64>(at, foldF64(op, load<f64>(at), <f64>load<f32>(x + (<usize>i << 2))));
@@ -104,11 +110,16 @@ export function reduce_sum_f32(xs: usize, accs: usize, plan: usize): void { forE
 export function reduce_prod_f32(xs: usize, accs: usize, plan: usize): void { forEachReductionRow(xs, accs, plan, 2, 3, prodRowF64); }
 
 export function demote_f64_f32(xs: usize, outs: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(outs + (<usize>i << 2), <f32>load<f64>(xs + (<usize>i << 3)));
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store64_lane(outs + (<usize>i << 2), f32x4.demote_f64x2_zero(v128.load(xs + (<usize>i << 3))), 0);
+  for (; i < n; i++) store<f32>(outs + (<usize>i << 2), <f32>load<f64>(xs + (<usize>i << 3)));
 }
 
 export function fill_f64(outs: usize, value: f64, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(outs + (<usize>i << 3), value);
+  let i = 0;
+  const splat = f64x2.splat(value);
+  for (; i + 2 <= n; i += 2) v128.store(outs + (<usize>i << 3), splat);
+  for (; i < n; i++) store<f64>(outs + (<usize>i << 3), value);
 }
 
 // ---- float32 max and min (exact in f32; NaN propagates through wasm's min and max) --------------

@@ -8,21 +8,45 @@ import { binaryOps, dtypeInfo, unaryOps } from './elementwise-table.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function unary(name, dtype, { scalar, simd, out }) {
+// Three vector shapes: `simd` maps a v128 of inputs to a v128 of outputs of the same width (4 f32 or
+// i32 lanes, or 16 bool bytes); `mask` maps 4-byte lanes to all-ones/zero masks, and four of them
+// are narrowed into 16 bool bytes (0 or 1).
+const narrowMasks = (m0, m1, m2, m3) =>
+  `v128.and(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(${m0}, ${m1}), i16x8.narrow_i32x4_s(${m2}, ${m3})), i8x16.splat(1))`;
+
+function maskHelper(fn, params, mask) {
+  return `
+// @ts-ignore: decorator
+@inline function ${fn}(${params.map((p) => `${p}: v128`).join(', ')}): v128 {
+  return ${mask};
+}
+`;
+}
+
+function unary(name, dtype, { scalar, simd, mask, out }) {
   const i = dtypeInfo[dtype];
   const o = dtypeInfo[out ?? dtype];
-  const vector = simd !== undefined && i.shift === 2 && o.shift === 2;
-  return `
-export function ${name}_${i.suffix}(xs: usize, outs: usize, n: i32): void {
-  let i = 0;${
-    vector
-      ? `
-  for (; i + 4 <= n; i += 4) {
-    const x = v128.load(xs + (<usize>i << 2));
-    v128.store(outs + (<usize>i << 2), ${simd});
-  }`
-      : ''
+  let helper = '';
+  let vectorLoop = '';
+  if (simd !== undefined && i.shift === o.shift) {
+    const lanes = 16 >> i.shift;
+    vectorLoop = `
+  for (; i + ${lanes} <= n; i += ${lanes}) {
+    const x = v128.load(xs + (<usize>i << ${i.shift}));
+    v128.store(outs + (<usize>i << ${o.shift}), ${simd});
+  }`;
+  } else if (mask !== undefined && i.shift === 2 && o.shift === 0) {
+    const fn = `${name}_${i.suffix}_mask`;
+    helper = maskHelper(fn, ['x'], mask);
+    const at = (k) => `${fn}(v128.load(xs + (<usize>(i + ${4 * k}) << 2)))`;
+    vectorLoop = `
+  for (; i + 16 <= n; i += 16) {
+    v128.store(outs + <usize>i, ${narrowMasks(at(0), at(1), at(2), at(3))});
+  }`;
   }
+  return `${helper}
+export function ${name}_${i.suffix}(xs: usize, outs: usize, n: i32): void {
+  let i = 0;${vectorLoop}
   for (; i < n; i++) {
     const x = load<${i.type}>(xs + (<usize>i << ${i.shift}));
     store<${o.type}>(outs + (<usize>i << ${o.shift}), ${scalar});
@@ -31,30 +55,46 @@ export function ${name}_${i.suffix}(xs: usize, outs: usize, n: i32): void {
 `;
 }
 
-function binary(name, dtype, { scalar, simd, out }) {
+/** The three row cases that vectorize: both inputs contiguous, or one of them a broadcast scalar. */
+function binaryVectorCases(i, loop) {
+  const at = (p) => `v128.load(${p} + (<usize>i << ${i.shift}))`;
+  return `
+  if (xStride == 1 && yStride == 1) {${loop((k) => at(k === undefined ? 'xs' : `xs + ${k}`), (k) => at(k === undefined ? 'ys' : `ys + ${k}`))}
+  } else if (xStride == 1) {
+    const ySplat = v128.splat<${i.type}>(load<${i.type}>(ys));${loop((k) => at(k === undefined ? 'xs' : `xs + ${k}`), () => 'ySplat')}
+  } else if (yStride == 1) {
+    const xSplat = v128.splat<${i.type}>(load<${i.type}>(xs));${loop(() => 'xSplat', (k) => at(k === undefined ? 'ys' : `ys + ${k}`))}
+  }`;
+}
+
+function binary(name, dtype, { scalar, simd, mask, out }) {
   const i = dtypeInfo[dtype];
   const o = dtypeInfo[out ?? dtype];
-  const vector = simd !== undefined && i.shift === 2 && o.shift === 2;
-  const loop = (xLoad, yLoad) => `
-      for (; i + 4 <= n; i += 4) {
-        const x = ${xLoad};
-        const y = ${yLoad};
-        v128.store(outs + (<usize>i << 2), ${simd});
+  let helper = '';
+  let vector = '';
+  if (simd !== undefined && i.shift === o.shift) {
+    const lanes = 16 >> i.shift;
+    vector = binaryVectorCases(i, (xAt, yAt) => `
+      for (; i + ${lanes} <= n; i += ${lanes}) {
+        const x = ${xAt()};
+        const y = ${yAt()};
+        v128.store(outs + (<usize>i << ${o.shift}), ${simd});
+      }`);
+  } else if (mask !== undefined && i.shift === 2 && o.shift === 0) {
+    const fn = `${name}_${i.suffix}_mask`;
+    helper = maskHelper(fn, ['x', 'y'], mask);
+    // Lane group k of 16 starts 16·k bytes further on in each contiguous input.
+    vector = binaryVectorCases(i, (xAt, yAt) => {
+      const group = (k) => `${fn}(${xAt(k === 0 ? undefined : 16 * k)}, ${yAt(k === 0 ? undefined : 16 * k)})`;
+      return `
+      for (; i + 16 <= n; i += 16) {
+        v128.store(outs + <usize>i, ${narrowMasks(group(0), group(1), group(2), group(3))});
       }`;
-  const at = (p) => `v128.load(${p} + (<usize>i << 2))`;
-  return `
-function ${name}_${i.suffix}_row(xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
-  let i = 0;${
-    vector
-      ? `
-  if (xStride == 1 && yStride == 1) {${loop(at('xs'), at('ys'))}
-  } else if (xStride == 1) {
-    const ySplat = v128.splat<${i.type}>(load<${i.type}>(ys));${loop(at('xs'), 'ySplat')}
-  } else if (yStride == 1) {
-    const xSplat = v128.splat<${i.type}>(load<${i.type}>(xs));${loop('xSplat', at('ys'))}
-  }`
-      : ''
+    });
   }
+  return `${helper}
+export function ${name}_${i.suffix}_row(xs: usize, xStride: i32, ys: usize, yStride: i32, outs: usize, n: i32): void {
+  let i = 0;${vector}
   for (; i < n; i++) {
     const x = load<${i.type}>(xs + (<usize>(i * xStride) << ${i.shift}));
     const y = load<${i.type}>(ys + (<usize>(i * yStride) << ${i.shift}));
@@ -70,7 +110,7 @@ export function ${name}_${i.suffix}(xs: usize, ys: usize, outs: usize, plan: usi
 
 let source = `// Generated by scripts/generate-elementwise.mjs from scripts/elementwise-table.mjs: do not edit.
 import { forEachBinaryRow } from '../broadcast';
-import { erfF64, expF32x4, floorModF32, floorModI32, powF64, powI32, sigmoidF32x4, sigmoidF64 } from '../scalar-math';
+import { erfF64, expF32x4, floorDivF32x4, floorModF32, floorModI32, logF32x4, powF64, powI32, rsqrtF32x4, sigmoidF32x4, sigmoidF64, tanhF32x4 } from '../scalar-math';
 `;
 for (const [name, byDType] of Object.entries(unaryOps)) {
   for (const [dtype, spec] of Object.entries(byDType)) source += unary(name, dtype, spec);
@@ -80,3 +120,61 @@ for (const [name, byDType] of Object.entries(binaryOps)) {
 }
 mkdirSync(join(root, 'assembly/generated'), { recursive: true });
 writeFileSync(join(root, 'assembly/generated/elementwise.ts'), source);
+
+// The fused-region interpreter (assembly/fused.ts) runs one instruction over a tile of contiguous
+// registers by calling the very functions above (the row functions with unit strides), so a fused
+// instruction gives the single-op kernel's bits. Each (op, dtype) pair gets an opcode; the key is
+// `op:inputDType` (`cast:from:to`, `where:valueDType`).
+const opcodes = [];
+const calls = [];
+const addOpcode = (key, call) => {
+  calls.push(`    case ${opcodes.length}: ${call}; break;`);
+  opcodes.push(key);
+};
+for (const [name, byDType] of Object.entries(unaryOps)) {
+  for (const dtype of Object.keys(byDType)) addOpcode(`${name}:${dtype}`, `${name}_${dtypeInfo[dtype].suffix}(a, dst, n)`);
+}
+for (const [name, byDType] of Object.entries(binaryOps)) {
+  for (const dtype of Object.keys(byDType)) addOpcode(`${name}:${dtype}`, `${name}_${dtypeInfo[dtype].suffix}_row(a, 1, b, 1, dst, n)`);
+}
+for (const from of Object.keys(dtypeInfo)) {
+  for (const to of Object.keys(dtypeInfo)) {
+    const f = dtypeInfo[from];
+    const t = dtypeInfo[to];
+    addOpcode(`cast:${from}:${to}`, from === to ? `memory.copy(dst, a, <usize>n << ${f.shift})` : `cast_${f.suffix}_${t.suffix}(a, dst, n)`);
+  }
+}
+for (const dtype of Object.keys(dtypeInfo)) {
+  addOpcode(`where:${dtype}`, `${dtypeInfo[dtype].shift === 2 ? 'where_32_row' : 'where_8_row'}(a, 1, b, 1, c, 1, dst, n)`);
+}
+
+const rowImports = Object.entries(binaryOps).flatMap(([name, byDType]) => Object.keys(byDType).map((d) => `${name}_${dtypeInfo[d].suffix}_row`));
+const unaryImports = Object.entries(unaryOps).flatMap(([name, byDType]) => Object.keys(byDType).map((d) => `${name}_${dtypeInfo[d].suffix}`));
+const castImports = Object.keys(dtypeInfo).flatMap((f) =>
+  Object.keys(dtypeInfo).filter((t) => t !== f).map((t) => `cast_${dtypeInfo[f].suffix}_${dtypeInfo[t].suffix}`),
+);
+writeFileSync(
+  join(root, 'assembly/generated/fused-ops.ts'),
+  `// Generated by scripts/generate-elementwise.mjs: do not edit.
+import { ${[...unaryImports, ...rowImports].join(', ')} } from './elementwise';
+import { ${[...castImports, 'where_32_row', 'where_8_row'].join(', ')} } from '../cast';
+
+/** Runs opcode \`code\` over n contiguous elements: dst = op(a, b, c). */
+export function fusedOp(code: i32, dst: usize, a: usize, b: usize, c: usize, n: i32): void {
+  switch (code) {
+${calls.join('\n')}
+    default: unreachable();
+  }
+}
+`,
+);
+mkdirSync(join(root, 'src/generated'), { recursive: true });
+writeFileSync(
+  join(root, 'src/generated/fused-opcodes.ts'),
+  `// Generated by scripts/generate-elementwise.mjs: do not edit.
+/** Opcodes of assembly/generated/fused-ops.ts, by \`op:inputDType\` (\`cast:from:to\`, \`where:valueDType\`). */
+export const FUSED_OPCODES: Readonly<Record<string, number>> = {
+${opcodes.map((k, i) => `  '${k}': ${i},`).join('\n')}
+};
+`,
+);

@@ -1,6 +1,7 @@
-import type { Backend, BackendMemory, DataId, DType, KernelTable, Shape, TypedArray } from '@tessera/core';
+import type { Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { ArgumentError } from '@tessera/core';
 import { WasmContext } from './context.js';
+import { runFused } from './kernels/fused.js';
 import { buildKernelTable } from './kernels/index.js';
 import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
 import type { KernelExports } from './module.js';
@@ -131,9 +132,28 @@ export class WasmBackend implements Backend {
     return { numBytes: this.context.storage.numBytes, numDataBuffers: this.context.storage.numDataBuffers };
   }
 
+  /**
+   * Runs a fused elementwise region (a tracer's `fused` node or a contraction's epilogue) in one
+   * pass over tiles that stay in cache: see assembly/fused.ts. Programs the tile interpreter has no
+   * opcode for run one instruction at a time on the kernels instead.
+   */
+  runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    return runFused(this.context, this.kernels, program, inputs, outputs);
+  }
+
   heapInfo(): WasmHeapInfo {
     const heap = this.context.heap;
     return { reservedBytes: heap.reservedBytes, freeBytes: heap.freeBytes, heapBytes: heap.heapBytes };
   }
 
+  /**
+   * Ends the backend (the engine calls it from `removeBackend`): its tensors can no longer be read or
+   * used in ops, each attempt says why, and disposing them is a harmless no-op. The wasm memory goes
+   * to the garbage collector with the last reference to the backend.
+   */
+  dispose(): void {
+    this.context.storage.close(
+      `wasm: backend '${this.name}' was disposed (removeBackend); tensors made on it can no longer be used, create them again on the active backend`,
+    );
+  }
 }

@@ -82,7 +82,7 @@ export class WasmContext {
   }
 
   /** Writes i32 words to the plan area and returns its address. */
-  plan(words: readonly number[]): number {
+  plan(words: ArrayLike<number>): number {
     if (words.length > PLAN_WORDS) throw new Error(`wasm: a kernel plan of ${words.length} words exceeds ${PLAN_WORDS}`);
     const i32 = this.memoryViews.i32;
     const base = this.planAddress >>> 2;

@@ -72,30 +72,32 @@ export class WasmHeap {
   /** Returns the address of a block of at least `bytes` bytes, aligned to 64. */
   allocate(bytes: number): number {
     const size = sizeClass(bytes);
-    const reused = this.freeLists.get(size)?.pop();
-    if (reused !== undefined) {
-      this.cachedBytes -= size;
-      this.live.set(reused, size);
-      return reused;
+    let address = this.takeCached(size);
+    if (address === undefined) {
+      if (this.top + size > this.limit) this.coalesce();
+      address = this.takeCached(size) ?? this.splitLargerBlock(size);
     }
-    if (this.top + size > this.limit) this.coalesce();
-    const again = this.freeLists.get(size)?.pop() ?? this.splitLargerBlock(size);
-    if (again !== undefined) {
-      this.live.set(again, size);
-      return again;
+    if (address === undefined) {
+      if (this.top + size > this.limit) {
+        throw new WasmMemoryError(
+          `wasm: cannot allocate ${formatBytes(bytes)}: ${formatBytes(this.reservedBytes)} are in use and ` +
+            `${formatBytes(this.cachedBytes)} free in pieces too small, and wasm memory cannot grow past ` +
+            `${formatBytes(this.limit)}; dispose tensors you no longer need (tidy, dispose) or use smaller batches`,
+        );
+      }
+      address = this.top;
+      // Grow first: if the engine refuses, nothing has been handed out.
+      this.ensureCapacity(address + size);
+      this.top = address + size;
     }
-    if (this.top + size > this.limit) {
-      throw new WasmMemoryError(
-        `wasm: cannot allocate ${formatBytes(bytes)}: ${formatBytes(this.reservedBytes)} are in use and ` +
-          `${formatBytes(this.cachedBytes)} free in pieces too small, and wasm memory cannot grow past ` +
-          `${formatBytes(this.limit)}; dispose tensors you no longer need (tidy, dispose) or use smaller batches`,
-      );
-    }
-    const address = this.top;
-    // Grow first: if the engine refuses, nothing has been handed out.
-    this.ensureCapacity(address + size);
-    this.top = address + size;
     this.live.set(address, size);
+    return address;
+  }
+
+  /** A cached block of exactly this size class, if there is one. */
+  private takeCached(size: number): number | undefined {
+    const address = this.freeLists.get(size)?.pop();
+    if (address !== undefined) this.cachedBytes -= size;
     return address;
   }
 

@@ -1,4 +1,5 @@
 import type { DataId, DType, TypedArray } from '@tessera/core';
+import { BackendError } from '@tessera/core';
 import type { WasmHeap } from './memory.js';
 
 /** One block of tensor data in wasm memory, shared by every handle that reshapes it. */
@@ -27,10 +28,18 @@ export function bytesPerElement(dtype: DType): number {
 export class StorageTable {
   numBytes = 0;
   numDataBuffers = 0;
+  /** Set by `close`: the message every later use of this storage throws. */
+  private closedBecause?: string;
 
   constructor(private readonly heap: WasmHeap) {}
 
+  /** Ends all use: later reads, writes and kernels throw `reason`; frees become no-ops. */
+  close(reason: string): void {
+    this.closedBecause = reason;
+  }
+
   create(dtype: DType, length: number): Handle {
+    this.assertOpen();
     const byteLength = length * bytesPerElement(dtype);
     const address = this.heap.allocate(Math.max(byteLength, 1));
     this.numBytes += byteLength;
@@ -46,7 +55,7 @@ export class StorageTable {
 
   free(id: DataId): void {
     const handle = id as Handle;
-    if (handle.freed) return;
+    if (handle.freed || this.closedBecause !== undefined) return;
     handle.freed = true;
     if (--handle.storage.refs === 0) {
       this.heap.free(handle.storage.address);
@@ -60,9 +69,14 @@ export class StorageTable {
   }
 
   handle(id: DataId): Handle {
+    this.assertOpen();
     const handle = id as Handle;
     if (handle.freed) throw new Error('wasm: use of freed data');
     return handle;
+  }
+
+  private assertOpen(): void {
+    if (this.closedBecause !== undefined) throw new BackendError(this.closedBecause);
   }
 }
 

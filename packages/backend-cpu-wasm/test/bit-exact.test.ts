@@ -8,11 +8,17 @@ import {
   bernoulli,
   cumsum,
   engine,
+  exp,
+  log,
   maxPool,
   maxPoolGrad,
+  prod,
   random,
   randomNormal,
   randomUniform,
+  sigmoid,
+  sum,
+  tanh,
   tensor,
   truncatedNormal,
   type Tensor,
@@ -105,5 +111,38 @@ describe('cumsum on wasm', () => {
   it('forward, inclusive and exclusive, equals the reference bit for bit', async () => {
     await expectSameBits(() => cumsum(tensor(x, [5, 300, 3]), 1));
     await expectSameBits(() => cumsum(tensor(x, [5, 900]), 1, true));
+  });
+});
+
+describe('float32 sum and prod over leading axes on wasm', () => {
+  it('accumulate each output cell in the reference order, in f64: the same bits', async () => {
+    const x = values(300 * 7, 41, -3, 3);
+    await expectSameBits(() => sum(tensor(x, [300, 7]), 0));
+    await expectSameBits(() => sum(tensor(x, [20, 15, 7]), [0, 1]));
+    const near1 = values(40 * 9, 43, 0.9, 1.1);
+    await expectSameBits(() => prod(tensor(near1, [40, 9]), 0));
+  });
+});
+
+describe('v128 exp, log, sigmoid and tanh (f64x2 inside, one rounding) on wasm', () => {
+  const n = 100_000;
+  it('exp over [-110, 95) equals the reference bit for bit', async () => {
+    const x = values(n, 51, -110, 95);
+    await expectSameBits(() => exp(tensor(x)));
+  });
+
+  it('log over magnitudes from 1e-37 to 1e37 equals the reference bit for bit', async () => {
+    const x = values(n, 53, -85, 85).map(Math.exp);
+    await expectSameBits(() => log(tensor(x)));
+  });
+
+  it('sigmoid over [-40, 40) equals the reference bit for bit', async () => {
+    const x = values(n, 57, -40, 40);
+    await expectSameBits(() => sigmoid(tensor(x)));
+  });
+
+  it('tanh over [-10, 10) and near 0 equals the reference bit for bit', async () => {
+    await expectSameBits(() => tanh(tensor(values(n, 59, -10, 10))));
+    await expectSameBits(() => tanh(tensor(values(n, 61, -0.3, 0.3))));
   });
 });

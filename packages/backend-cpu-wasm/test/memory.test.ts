@@ -80,6 +80,25 @@ describe('WasmHeap', () => {
     // Neither freed block alone holds 380 KiB and the bump pointer has no room left for it.
     expect(heap.allocate(380 * KiB)).toBe(blocks[1]);
   });
+  it('keeps its figures right when a merged block serves a request exactly', () => {
+    const heap = heapOf(MiB);
+    const a = heap.allocate(512);
+    const b = heap.allocate(512);
+    // Fill the rest with whole size classes, leaving 512 bytes: too few for 1 KiB.
+    const fillers = [917504, 114688, 12288, 1536].map((bytes) => heap.allocate(bytes));
+    heap.free(a);
+    heap.free(b);
+    expect(heap.freeBytes).toBe(1024);
+    const reserved = heap.reservedBytes;
+    // No 1 KiB block is cached and the bump pointer has no room: the two neighbours merge into one.
+    expect(heap.allocate(1024)).toBe(a);
+    expect(heap.freeBytes).toBe(0);
+    expect(heap.reservedBytes).toBe(reserved + 1024);
+    heap.free(a);
+    expect(heap.freeBytes).toBe(1024);
+    for (const address of fillers.reverse()) heap.free(address);
+    expect(heap.reservedBytes).toBe(0);
+  });
 });
 
 describe('wasm backend memory', () => {

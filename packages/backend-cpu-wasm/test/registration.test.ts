@@ -36,3 +36,17 @@ describe('importing @tessera/backend-cpu-wasm', () => {
     expect(() => wasmPackage.WasmBackend.createSync({ maxMemoryBytes: Number.NaN })).toThrow(/maxMemoryBytes .* got NaN/);
   });
 });
+
+describe('removing a wasm backend', () => {
+  it('disposes it: its tensors then fail with a clear error, and disposing them is harmless', async () => {
+    engine.registerBackend('wasm-short-lived', () => wasmPackage.WasmBackend.create({ name: 'wasm-short-lived' }));
+    await setBackend('wasm-short-lived');
+    const x = tensor([1, 2, 3]);
+    expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);
+    engine.removeBackend('wasm-short-lived');
+    expect(() => x.dataSync()).toThrow("wasm: backend 'wasm-short-lived' was disposed (removeBackend)");
+    x.dispose();
+    expect(engine.backendNames()).not.toContain('wasm-short-lived');
+    await setBackend('wasm');
+  });
+});

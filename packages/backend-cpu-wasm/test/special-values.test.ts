@@ -30,14 +30,21 @@ afterAll(async () => {
 });
 
 /** Runs one primitive on a backend; undefined when the op rejects the dtype. */
-async function runOn(backend: string, name: OpName, inputs: readonly Float64Array[], dtype: DType) {
+async function runOn(
+  backend: string,
+  name: OpName,
+  inputs: readonly Float64Array[],
+  dtype: DType,
+  shapes?: readonly number[][],
+  attrs: object = {},
+) {
   await engine.setBackend(backend);
   const made: Tensor[] = [];
   try {
-    for (const values of inputs) made.push(tensor(values, [values.length], dtype));
+    inputs.forEach((values, k) => made.push(tensor(Array.from(values), shapes?.[k] ?? [values.length], dtype)));
     let out: Tensor;
     try {
-      out = engine.run1(getPrimitive(name)!, made, {});
+      out = engine.run1(getPrimitive(name)!, made, attrs);
     } catch (error) {
       if (error instanceof Error && error.name === 'DTypeError') return undefined;
       throw error;
@@ -58,7 +65,12 @@ function unaryInput(values: readonly number[]): Float64Array {
 function pairInputs(values: readonly number[]): [Float64Array, Float64Array] {
   const left: number[] = [];
   const right: number[] = [];
-  for (const a of values) for (const b of values) left.push(a), right.push(b);
+  for (const a of values) {
+    for (const b of values) {
+      left.push(a);
+      right.push(b);
+    }
+  }
   return [Float64Array.from(left), Float64Array.from(right)];
 }
 
@@ -80,16 +92,43 @@ describe('elementwise special values: wasm equals the reference bit for bit', ()
     const arity = getPrimitive(name)!.inputNames.length;
     for (const dtype of ['float32', 'int32', 'bool'] as const) {
       it(`${name} ${dtype}`, async () => {
-        const inputs = arity === 1 ? [unaryInput(VALUES[dtype])] : pairInputs(VALUES[dtype]);
-        const expected = await runOn('reference', name, inputs, dtype);
-        const actual = await runOn('wasm', name, inputs, dtype);
-        expect(actual === undefined).toBe(expected === undefined);
-        if (expected === undefined || actual === undefined) return;
-        expect(actual.dtype).toBe(expected.dtype);
-        const wrong = expected.values
-          .map((e, i) => ({ inputs: inputs.map((v) => v[i]), expected: e, actual: actual.values[i] }))
-          .filter(({ expected: e, actual: a }) => !sameBits(name, a, e));
-        expect(wrong).toEqual([]);
+        const values = VALUES[dtype];
+        const cases: { inputs: Float64Array[]; shapes?: number[][] }[] =
+          arity === 1
+            ? [{ inputs: [unaryInput(values)] }]
+            : [
+                { inputs: pairInputs(values) },
+                // Broadcast both ways: each row pairs one value of x with all of y, and the reverse.
+                { inputs: [Float64Array.from(values), Float64Array.from(values)], shapes: [[values.length, 1], [1, values.length]] },
+                { inputs: [Float64Array.from(values), Float64Array.from(values)], shapes: [[1, values.length], [values.length, 1]] },
+              ];
+        for (const { inputs, shapes } of cases) {
+          const expected = await runOn('reference', name, inputs, dtype, shapes);
+          const actual = await runOn('wasm', name, inputs, dtype, shapes);
+          expect(actual === undefined).toBe(expected === undefined);
+          if (expected === undefined || actual === undefined) return;
+          expect(actual.dtype).toBe(expected.dtype);
+          expect(actual.values.length).toBe(expected.values.length);
+          const wrong = expected.values
+            .map((e, i) => ({ at: i, expected: e, actual: actual.values[i] }))
+            .filter(({ expected: e, actual: a }) => !sameBits(name, a, e));
+          expect(wrong).toEqual([]);
+        }
+      });
+    }
+  }
+});
+
+describe('cast special values: wasm equals the reference bit for bit', () => {
+  for (const from of ['float32', 'int32', 'bool'] as const) {
+    for (const to of ['float32', 'int32', 'bool'] as const) {
+      it(`${from} to ${to}`, async () => {
+        const input = [unaryInput(VALUES[from])];
+        const expected = await runOn('reference', 'cast', input, from, undefined, { dtype: to });
+        const actual = await runOn('wasm', 'cast', input, from, undefined, { dtype: to });
+        expect(expected?.dtype).toBe(to);
+        expect(actual?.dtype).toBe(to);
+        expect(actual!.values.filter((v, i) => !sameBits('cast', v, expected!.values[i]))).toEqual([]);
       });
     }
   }

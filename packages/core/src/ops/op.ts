@@ -37,7 +37,7 @@ export interface GradContext<A> {
  */
 export type GradFn<A> = (dys: readonly Tensor[], ctx: GradContext<A>) => readonly (Tensor | null)[];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpDef of any attrs is what the engine dispatches
+// `any` attrs by default: the engine dispatches OpDefs of every attribute type.
 export interface OpDef<N extends string = string, A extends object = any> {
   readonly name: N;
   readonly kind: OpKind;

@@ -1,0 +1,356 @@
+import type { DataId, DType, FusedProgram, Kernel, KernelInput, KernelTable, TensorInfo } from '@tessera/core';
+import { getPrimitive, isUnsupported, sizeOf } from '@tessera/core';
+import type { WasmContext } from '../context.js';
+import { FUSED_OPCODES } from '../generated/fused-opcodes.js';
+import { bytesPerElement } from '../storage.js';
+import { broadcastStrides, collapse } from './plans.js';
+
+// The JS half of the fused-elementwise executor (the wasm half, and the plan layout, are in
+// assembly/fused.ts). A program is compiled once per pattern of input dtypes and input layouts:
+// opcodes, the tile slot of every register (reused after its last read), which registers are
+// written straight into an output, and the tile length. Each call then only writes addresses and
+// broadcast strides into a plan and makes one wasm call.
+
+/** Register kinds, as assembly/fused.ts numbers them. */
+const SLOT = 0;
+const DIRECT = 1;
+const GATHER = 2;
+const SPLAT = 3;
+
+/** How an input reaches its register for one call: in place, gathered, splat once, or never read. */
+type InputLayout = 'direct' | 'gather' | 'splat' | 'unused';
+
+/** The tile area aimed at (the L1 data cache of current desktop cores is 32 to 48 KiB). */
+const TILE_BUDGET_BYTES = 32 * 1024;
+const MIN_TILE = 256;
+const MAX_TILE = 1024;
+/** Plans up to this many words go to the context's plan area, larger ones to a scratch block. */
+const PLAN_AREA_WORDS = 1024;
+
+interface CompiledProgram {
+  /** Per instruction: opcode, destination and up to three source registers. */
+  readonly instructions: Int32Array;
+  /** Per register: its kind and slot (-1 where it has none); `directOutput` for in-place outputs. */
+  readonly kinds: Int32Array;
+  readonly slots: Int32Array;
+  readonly directOutput: Int32Array;
+  readonly dtypes: readonly DType[];
+  /** Outputs not written in place: [register, output index] pairs. */
+  readonly copies: readonly (readonly [number, number])[];
+  readonly numSlots: number;
+  readonly tileLength: number;
+}
+
+/** A program the interpreter cannot run (an op or dtype it has no opcode for), with the reason. */
+interface NotCompiled {
+  readonly reason: string;
+}
+
+type Compiled = CompiledProgram | NotCompiled;
+
+const SUFFIX: Record<DType, string> = { float32: 'f', int32: 'i', bool: 'b' };
+
+/** The opcode key of an instruction given its arguments' dtypes (see scripts/generate-elementwise.mjs). */
+function opcodeKey(op: string, argDTypes: readonly DType[], dtype: DType): string {
+  if (op === 'cast') return `cast:${argDTypes[0]}:${dtype}`;
+  if (op === 'where') return `where:${argDTypes[1]}`;
+  return `${op}:${argDTypes[0]}`;
+}
+
+/** How many arguments each interpreted op takes. */
+function arityOf(op: string): number {
+  if (op === 'where') return 3;
+  if (op === 'cast') return 1;
+  const code = FUSED_OPCODES[`${op}:float32`] ?? FUSED_OPCODES[`${op}:int32`] ?? FUSED_OPCODES[`${op}:bool`];
+  if (code === undefined) return -1;
+  return BINARY_OPS.has(op) ? 2 : 1;
+}
+
+const BINARY_OPS = new Set([
+  'add', 'sub', 'mul', 'div', 'floorDiv', 'mod', 'pow', 'atan2', 'maximum', 'minimum', 'equal', 'notEqual', 'less',
+  'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr',
+]);
+
+function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: readonly InputLayout[], outputs: readonly TensorInfo[]): Compiled {
+  const { numInputs, instructions } = program;
+  const numRegisters = numInputs + instructions.length;
+  const dtypes: DType[] = [...inputDTypes];
+  const codes = new Int32Array(instructions.length * 5);
+  for (let k = 0; k < instructions.length; k++) {
+    const { op, args, attrs, dtype } = instructions[k];
+    const arity = arityOf(op);
+    if (arity < 0) return { reason: `no fused opcode for '${op}'` };
+    if (args.length !== arity) return { reason: `'${op}' takes ${arity} arguments, got ${args.length}` };
+    if (args.some((r) => !Number.isInteger(r) || r < 0 || r >= numInputs + k)) return { reason: `'${op}' reads a register not yet defined` };
+    const argDTypes = args.map((r) => dtypes[r]);
+    // The instruction's result dtype must be the primitive's own for these arguments.
+    let inferred: DType;
+    try {
+      inferred = getPrimitive(op)!.infer(argDTypes.map((d) => ({ shape: [], dtype: d })), attrs as never)[0].dtype;
+    } catch {
+      return { reason: `'${op}' does not accept ${argDTypes.join(', ')}` };
+    }
+    if (inferred !== dtype) return { reason: `'${op}' gives ${inferred}, the program says ${dtype}` };
+    const code = FUSED_OPCODES[opcodeKey(op, argDTypes, dtype)];
+    if (code === undefined) return { reason: `no fused opcode for '${op}' on ${argDTypes.join(', ')}` };
+    codes.set([code, numInputs + k, args[0], args[1] ?? args[0], args[2] ?? args[0]], k * 5);
+    dtypes.push(dtype);
+  }
+  if (program.outputs.length !== outputs.length) return { reason: `${program.outputs.length} output registers for ${outputs.length} outputs` };
+  for (let o = 0; o < outputs.length; o++) {
+    const r = program.outputs[o];
+    if (!(r >= 0 && r < numRegisters)) return { reason: `output ${o} names register ${r}, which does not exist` };
+    if (dtypes[r] !== outputs[o].dtype) return { reason: `output ${o} is ${outputs[o].dtype}, register ${r} is ${dtypes[r]}` };
+  }
+
+  // An instruction's result that is an output is written straight into that output's memory.
+  const directOutput = new Int32Array(numRegisters).fill(-1);
+  const copies: [number, number][] = [];
+  program.outputs.forEach((r, o) => {
+    if (r >= numInputs && directOutput[r] === -1) directOutput[r] = o;
+    else copies.push([r, o]);
+  });
+
+  // Last read of each register (copies happen after the last instruction).
+  const lastUse = new Int32Array(numRegisters).fill(-1);
+  instructions.forEach(({ args }, k) => args.forEach((r) => (lastUse[r] = k)));
+  for (const [r] of copies) lastUse[r] = instructions.length;
+
+  const kinds = new Int32Array(numRegisters);
+  const slots = new Int32Array(numRegisters).fill(-1);
+  const free: number[] = [];
+  let numSlots = 0;
+  const take = (): number => free.pop() ?? numSlots++;
+  for (let r = 0; r < numInputs; r++) {
+    const layout = lastUse[r] < 0 ? 'unused' : layouts[r];
+    kinds[r] = layout === 'direct' ? DIRECT : layout === 'gather' ? GATHER : layout === 'splat' ? SPLAT : SLOT;
+    // A gathered input's slot is refilled at each tile's start and free after its last read; a
+    // splat one is filled once per call, so it is never reused.
+    if (layout === 'gather' || layout === 'splat') slots[r] = take();
+  }
+  const releaseAfter = (k: number, r: number) => {
+    if (slots[r] >= 0 && kinds[r] !== SPLAT && lastUse[r] === k) free.push(slots[r]);
+  };
+  instructions.forEach(({ args }, k) => {
+    const r = numInputs + k;
+    // The destination is taken before the arguments are released: no instruction writes over its
+    // own inputs (a widening cast would overrun them).
+    if (directOutput[r] >= 0) kinds[r] = DIRECT;
+    else {
+      kinds[r] = SLOT;
+      slots[r] = take();
+    }
+    for (const a of new Set(args)) releaseAfter(k, a);
+    // A result nobody reads frees its slot at once.
+    if (lastUse[r] < 0) releaseAfter(-1, r);
+  });
+
+  const perElement = 4 * Math.max(1, numSlots + kinds.filter((k) => k === DIRECT).length);
+  const tileLength = Math.min(MAX_TILE, Math.max(MIN_TILE, Math.floor(TILE_BUDGET_BYTES / perElement / 64) * 64));
+  return { instructions: codes, kinds, slots, directOutput, dtypes, copies, numSlots, tileLength };
+}
+
+/** Caches compiled programs per program object, then per input dtypes and layouts. */
+const cache = new WeakMap<FusedProgram, Map<string, Compiled>>();
+
+function compiled(program: FusedProgram, inputs: readonly KernelInput[], layouts: readonly InputLayout[], outputs: readonly TensorInfo[]): Compiled {
+  let byPattern = cache.get(program);
+  if (byPattern === undefined) {
+    byPattern = new Map();
+    cache.set(program, byPattern);
+  }
+  const key = inputs.map((x, i) => SUFFIX[x.dtype] + layouts[i][0]).join('') + '>' + outputs.map((o) => SUFFIX[o.dtype]).join('');
+  let entry = byPattern.get(key);
+  if (entry === undefined) {
+    entry = compile(program, inputs.map((x) => x.dtype), layouts, outputs);
+    byPattern.set(key, entry);
+  }
+  return entry;
+}
+
+/**
+ * `runFused` for the wasm backend: the tile interpreter where it covers the program, else the
+ * program one instruction at a time on the backend's own kernels (same results, more passes over
+ * memory).
+ */
+export function runFused(
+  context: WasmContext,
+  kernels: KernelTable,
+  program: FusedProgram,
+  inputs: readonly KernelInput[],
+  outputs: readonly TensorInfo[],
+): DataId[] {
+  if (inputs.length !== program.numInputs) {
+    throw new Error(`fused: the program reads ${program.numInputs} inputs, got ${inputs.length}`);
+  }
+  const plan = layoutOf(inputs, outputs);
+  if (plan !== undefined) {
+    const entry = compiled(program, inputs, plan.layouts, outputs);
+    if ('tileLength' in entry) return context.runKernel('fused', () => interpret(context, entry, inputs, outputs, plan));
+  }
+  return runInstructions(kernels, context, program, inputs, outputs);
+}
+
+/** Why `runFused` would not interpret a program (undefined when it would), for tests and diagnostics. */
+export function fusedFallbackReason(program: FusedProgram, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): string | undefined {
+  const plan = layoutOf(inputs, outputs);
+  if (plan === undefined) return 'the inputs do not broadcast to one output shape';
+  const entry = compiled(program, inputs as KernelInput[], plan.layouts, outputs);
+  return 'reason' in entry ? entry.reason : undefined;
+}
+
+interface CallLayout {
+  readonly layouts: InputLayout[];
+  readonly total: number;
+  readonly shape: number[];
+  readonly strides: number[][];
+}
+
+/** Each input's layout against the region's shape, or undefined when they do not broadcast to it. */
+function layoutOf(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): CallLayout | undefined {
+  if (outputs.length === 0) return undefined;
+  const outShape = outputs[0].shape;
+  if (outputs.some((o) => o.shape.length !== outShape.length || o.shape.some((d, i) => d !== outShape[i]))) return undefined;
+  const total = sizeOf(outShape);
+  for (const x of inputs) {
+    const lead = outShape.length - x.shape.length;
+    if (lead < 0 || x.shape.some((d, i) => d !== 1 && d !== outShape[lead + i])) return undefined;
+  }
+  const { shape, strides } = collapse(outShape, inputs.map((x) => broadcastStrides(x.shape, outShape)));
+  const layouts = inputs.map((x): InputLayout => {
+    const size = sizeOf(x.shape);
+    return size === total ? 'direct' : size === 1 ? 'splat' : 'gather';
+  });
+  return { layouts, total, shape, strides };
+}
+
+function interpret(context: WasmContext, program: CompiledProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[], call: CallLayout): DataId[] {
+  const results = outputs.map((o) => context.output(o));
+  if (call.total === 0) return results;
+  const { kinds, slots, directOutput, dtypes, copies, instructions } = program;
+  const tileLength = rowAlignedTile(program.tileLength, call);
+  const numRegisters = kinds.length;
+  const rank = call.shape.length;
+  const numGathers = kinds.filter((k) => k === GATHER).length;
+  const numInstructions = instructions.length / 5;
+  const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank + numRegisters + rank;
+  const words = new Int32Array(size);
+  words.set([numInstructions, numRegisters, copies.length, tileLength, tileLength * 4, rank, ...call.shape]);
+  let at = 6 + rank;
+  let strideAt = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3;
+  const strideBase = strideAt;
+  const shiftOf = (r: number) => (bytesPerElement(dtypes[r]) === 4 ? 2 : 0);
+  for (let r = 0; r < numRegisters; r++, at += 5) {
+    const kind = kinds[r];
+    if (kind === DIRECT) {
+      const address = r < inputs.length ? context.address(inputs[r]) : context.address(results[directOutput[r]]);
+      words.set([DIRECT, address, shiftOf(r), 0, 0], at);
+    } else if (kind === GATHER) {
+      words.set([GATHER, slots[r], shiftOf(r), context.address(inputs[r]), strideAt - strideBase], at);
+      words.set(call.strides[r], strideAt);
+      strideAt += rank;
+    } else if (kind === SPLAT) {
+      words.set([SPLAT, slots[r], shiftOf(r), context.address(inputs[r]), 0], at);
+    } else {
+      words.set([SLOT, Math.max(slots[r], 0), 0, 0, 0], at);
+    }
+  }
+  words.set(instructions, at);
+  at += instructions.length;
+  for (const [r, o] of copies) {
+    words.set([r, context.address(results[o]), shiftOf(r)], at);
+    at += 3;
+  }
+
+  const tiles = context.scratch(Math.max(1, program.numSlots) * tileLength * 4);
+  const planBlock = size > PLAN_AREA_WORDS ? context.scratch(size * 4) : undefined;
+  try {
+    let planAddress: number;
+    if (planBlock === undefined) planAddress = context.plan(words);
+    else {
+      context.memoryViews.i32.set(words, planBlock >>> 2);
+      planAddress = planBlock;
+    }
+    context.call('fused_run', planAddress, tiles, call.total);
+  } finally {
+    context.release(tiles);
+    if (planBlock !== undefined) context.release(planBlock);
+  }
+  return results;
+}
+
+/**
+ * The tile length for one call: where an input is broadcast along rows (contiguous along the
+ * innermost dimension, repeated along an outer one), tiles that split rows evenly let the
+ * interpreter read that input in place instead of gathering it.
+ */
+function rowAlignedTile(tileLength: number, call: CallLayout): number {
+  const inner = call.shape[call.shape.length - 1];
+  const rank = call.shape.length;
+  const rowBroadcast = call.layouts.some((l, i) => l === 'gather' && call.strides[i][rank - 1] === 1);
+  if (!rowBroadcast || inner < MIN_TILE / 2) return tileLength;
+  const parts = Math.ceil(inner / tileLength);
+  return inner % parts === 0 ? inner / parts : tileLength;
+}
+
+/**
+ * The program one instruction at a time on the kernels, each temporary freed after its last read,
+ * outputs broadcast to the region's shape where a register is smaller.
+ */
+function runInstructions(
+  kernels: KernelTable,
+  context: WasmContext,
+  program: FusedProgram,
+  inputs: readonly KernelInput[],
+  outputs: readonly TensorInfo[],
+): DataId[] {
+  const kernel = (op: string): Kernel => {
+    const k = (kernels as unknown as Record<string, Kernel | { unsupported: string }>)[op];
+    if (k === undefined || isUnsupported(k)) throw new Error(`fused: the wasm backend has no kernel for '${op}'`);
+    return k;
+  };
+  const registers: KernelInput[] = [...inputs];
+  const lastUse = new Map<number, number>();
+  program.instructions.forEach(({ args }, k) => args.forEach((r) => lastUse.set(r, k)));
+  const kept = new Set(program.outputs);
+  const temporaries = new Set<number>();
+  const handedOut = new Set<number>();
+  const results: DataId[] = [];
+  try {
+    program.instructions.forEach(({ op, args, attrs }, k) => {
+      const primitive = getPrimitive(op);
+      if (primitive === undefined) throw new Error(`fused: unknown instruction '${op}'`);
+      const argInputs = args.map((r) => registers[r]);
+      const [info] = primitive.infer(argInputs, attrs as never);
+      const [id] = kernel(op)(argInputs, attrs, [info]);
+      temporaries.add(registers.length);
+      registers.push({ id, shape: info.shape, dtype: info.dtype });
+      for (const r of new Set(args)) {
+        if (lastUse.get(r) === k && temporaries.has(r) && !kept.has(r)) {
+          context.storage.free(registers[r].id);
+          temporaries.delete(r);
+        }
+      }
+    });
+    program.outputs.forEach((r, o) => {
+      const register = registers[r];
+      const target = outputs[o];
+      if (register.shape.length !== target.shape.length || register.shape.some((d, i) => d !== target.shape[i])) {
+        results.push(kernel('broadcastTo')([register], { shape: target.shape }, [target])[0]);
+      } else if (temporaries.has(r) && !handedOut.has(r)) {
+        handedOut.add(r);
+        results.push(register.id);
+      } else {
+        results.push(context.storage.share(register.id));
+      }
+    });
+    return results;
+  } catch (error) {
+    const handed = new Set([...handedOut].map((r) => registers[r].id));
+    for (const id of results) if (!handed.has(id)) context.storage.free(id);
+    handedOut.clear();
+    throw error;
+  } finally {
+    for (const r of temporaries) if (!handedOut.has(r)) context.storage.free(registers[r].id);
+  }
+}
