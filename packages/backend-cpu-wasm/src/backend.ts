@@ -7,7 +7,7 @@ import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
 import type { KernelExports } from './module.js';
 import { compileKernels, compileKernelsSync, instantiateKernels, instantiateKernelsSync, sharedMemoryAvailable } from './module.js';
 import { StorageTable } from './storage.js';
-import { attachThreads } from './threads/index.js';
+import { attachThreads, detachThreads } from './threads/index.js';
 
 /** How a `WasmBackend` is made; every field is optional. */
 export interface WasmBackendOptions {
@@ -152,6 +152,7 @@ export class WasmBackend implements Backend {
    * to the garbage collector with the last reference to the backend.
    */
   dispose(): void {
+    detachThreads(this.context);
     this.context.storage.close(
       `wasm: backend '${this.name}' was disposed (removeBackend); tensors made on it can no longer be used, create them again on the active backend`,
     );

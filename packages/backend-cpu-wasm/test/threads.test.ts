@@ -2,8 +2,7 @@ import type { Padding, Tensor } from '@tessera/core';
 import { ArgumentError, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, matMul, tensor } from '@tessera/core';
 import { seededRandom } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WasmBackend } from '../src/index.js';
-import { getThreads, setThreads } from '../src/index.js';
+import { WasmBackend, getThreads, setThreads } from '../src/index.js';
 import type { WasmContext } from '../src/context.js';
 import { lanesOf } from '../src/threads/lanes.js';
 
@@ -169,6 +168,18 @@ describe('threads', { timeout: 60_000 }, () => {
       .map((c) => c.name);
     expect(differing).toEqual([]);
     for (const t of [...one, ...two, ...cases.flatMap((c) => c.inputs)]) t.dispose();
+  });
+
+  it('stops a backend\'s workers when the backend is removed', async () => {
+    const extra = await WasmBackend.create({ name: 'wasm-threads-short-lived' });
+    engine.registerBackend('wasm-threads-short-lived', () => extra);
+    await engine.setBackend('wasm-threads-short-lived');
+    await setThreads(2);
+    expect(lanesOf(contextOf(extra)).count).toBe(2);
+    engine.removeBackend('wasm-threads-short-lived');
+    expect(lanesOf(contextOf(extra)).count).toBe(1);
+    await engine.setBackend('wasm');
+    expect(lanesOf(contextOf(backend)).count).toBe(2);
   });
 
   it('carries a worker failure back to the caller as an error', async () => {

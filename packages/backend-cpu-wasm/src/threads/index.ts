@@ -11,6 +11,9 @@ let requested = 1;
 /** Every backend's thread host, weakly: a dropped backend's pool goes with it. */
 const hosts = new Set<WeakRef<ThreadHost>>();
 
+/** Each backend's host, by its kernels' context. */
+const hostOf = new WeakMap<WasmContext, ThreadHost>();
+
 /** Stops the workers of a host that was garbage-collected with its backend. */
 const orphans = new FinalizationRegistry<{ handles?: WorkerHandles }>((held) => held.handles && stopWorkers(held.handles));
 
@@ -18,6 +21,7 @@ const orphans = new FinalizationRegistry<{ handles?: WorkerHandles }>((held) => 
 class ThreadHost {
   private readonly serial: SerialLanes;
   private pool?: WorkerPool;
+  private closed = false;
   /** The pool's workers, held apart from the host (and its backend) for the finalizer. */
   readonly held: { handles?: WorkerHandles } = {};
 
@@ -37,9 +41,17 @@ class ThreadHost {
     return this.pool ?? this.serial;
   }
 
+  /** Stops the workers for good: the backend is being disposed. */
+  close(): void {
+    this.closed = true;
+    this.pool?.close();
+    this.pool = undefined;
+    this.held.handles = undefined;
+  }
+
   /** Makes the pool `threads - 1` workers large (the calling thread is the first thread). */
   resize(threads: number): Promise<void> {
-    const workers = this.possible ? threads - 1 : 0;
+    const workers = this.possible && !this.closed ? threads - 1 : 0;
     if ((this.pool === undefined && workers === 0) || this.pool?.size === workers) return this.pool?.started ?? Promise.resolve();
     this.pool?.close();
     this.pool = workers > 0 ? new WorkerPool(this.context, this.serial, this.module, workers) : undefined;
@@ -56,8 +68,14 @@ export function attachThreads(context: WasmContext, module: WebAssembly.Module, 
   const host = new ThreadHost(context, module, shared);
   provideLanes(context, () => host.lanes());
   hosts.add(new WeakRef(host));
+  hostOf.set(context, host);
   orphans.register(host, host.held);
   if (requested > 1) void host.resize(requested).catch(() => host.resize(1));
+}
+
+/** Stops a backend's workers (its `dispose`); its kernels run on the calling thread from then on. */
+export function detachThreads(context: WasmContext): void {
+  hostOf.get(context)?.close();
 }
 
 /**
