@@ -2,6 +2,32 @@
 // GEMM to pay, so direct loops vectorized across channels. The other convolutions are GEMMs over
 // the im2col view of the input (conv-gather.ts, gemm.ts's conv_gemm_f32).
 
+/** Channels [c0, channels) of one output pixel of a multiplier-1 depthwise conv, accumulated in y. */
+function depthwiseTail(
+  x: usize, filter: usize, y: usize, c0: i32, channels: i32, image: i32, oy: i32, ox: i32,
+  inH: i32, inW: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
+): void {
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = oy * sh - pt + ky * dh;
+    if (iy < 0 || iy >= inH) continue;
+    for (let kx = 0; kx < kw; kx++) {
+      const ix = ox * sw - pl + kx * dw;
+      if (ix < 0 || ix >= inW) continue;
+      const xRow = x + (<usize>(((image * inH + iy) * inW + ix) * channels) << 2);
+      const fRow = filter + (<usize>((ky * kw + kx) * channels) << 2);
+      let c = c0;
+      for (; c + 4 <= channels; c += 4) {
+        const at = <usize>c << 2;
+        v128.store(y + at, f32x4.add(v128.load(y + at), f32x4.mul(v128.load(xRow + at), v128.load(fRow + at))));
+      }
+      for (; c < channels; c++) {
+        const at = <usize>c << 2;
+        store<f32>(y + at, load<f32>(y + at) + load<f32>(xRow + at) * load<f32>(fRow + at));
+      }
+    }
+  }
+}
+
 /**
  * Depthwise conv2d (groups = C, one input channel per group, `multiplier` outputs per channel) for
  * output pixels [pixel0, pixel0 + pixels). Output channel o reads input channel o / multiplier with
@@ -28,6 +54,41 @@ export function depthwise_f32(x: usize, filter: usize, out: usize, plan: usize, 
     const oy = rest % oh;
     const image = rest / oh;
     const y = out + (<usize>(pixel * outChannels) << 2);
+    if (multiplier == 1) {
+      // 16 channels at a time in registers across all taps (the same sums, in the same tap order,
+      // as accumulating in memory, without reloading and storing the output per tap).
+      let c = 0;
+      for (; c + 16 <= channels; c += 16) {
+        const at = <usize>c << 2;
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= inH) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pl + kx * dw;
+            if (ix < 0 || ix >= inW) continue;
+            const xs = x + (<usize>(((image * inH + iy) * inW + ix) * channels) << 2) + at;
+            const fs = filter + (<usize>((ky * kw + kx) * outChannels) << 2) + at;
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(xs), v128.load(fs)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(xs, 16), v128.load(fs, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(v128.load(xs, 32), v128.load(fs, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(v128.load(xs, 48), v128.load(fs, 48)));
+          }
+        }
+        v128.store(y + at, a0);
+        v128.store(y + at, a1, 16);
+        v128.store(y + at, a2, 32);
+        v128.store(y + at, a3, 48);
+      }
+      if (c == channels) continue;
+      // The last channels (fewer than 16) accumulate in memory below.
+      memory.fill(y + (<usize>c << 2), 0, <usize>(channels - c) << 2);
+      depthwiseTail(x, filter, y, c, channels, image, oy, ox, inH, inW, kh, kw, sh, sw, dh, dw, pt, pl);
+      continue;
+    }
     memory.fill(y, 0, <usize>outChannels << 2);
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - pt + ky * dh;

@@ -4,8 +4,8 @@
 // rounds' medians (on a shared machine the first estimates the unloaded speed, the second shows the
 // load), and the work per second of process CPU time (per thread: all threads' CPU time counts),
 // which time spent waiting for a core does not dilute. Run after `pnpm build`:
-//   node scripts/bench-matmul.mjs [--threads 1,2] [--reps 7] [--rounds 3] [--sizes 128,256] [--no-conv]
-import { conv2d, engine, matMul, tensor } from '@tessera/core';
+//   node scripts/bench-matmul.mjs [--threads 1,2] [--reps 7] [--rounds 3] [--sizes 128,256] [--no-conv] [--extra]
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, matMul, tensor } from '@tessera/core';
 import * as wasm from '../dist/index.js';
 
 async function setThreads(n) {
@@ -23,6 +23,8 @@ const reps = Number(option('reps', '7'));
 const rounds = Number(option('rounds', '3'));
 const sizes = option('sizes', '128,256,512,1024').split(',').map(Number);
 const skipConv = process.argv.includes('--no-conv');
+/** Also the conv backprops and a depthwise conv on the same image. */
+const extra = process.argv.includes('--extra');
 
 await engine.setBackend('wasm');
 
@@ -85,6 +87,16 @@ for (let round = 0; round < rounds; round++) {
       const x = randomUniform([1, 56, 56, 64]);
       const f = randomUniform([3, 3, 64, 64]);
       record(threads, 'conv2d 3x3 1x56x56x64->64 same', 2 * 56 * 56 * 64 * 64 * 9, time(() => conv2d(x, f, { padding: 'same' })));
+      if (extra) {
+        const dy = randomUniform([1, 56, 56, 64]);
+        const options = { padding: 'same' };
+        record(threads, 'conv2dBackpropInput (same shapes)', 2 * 56 * 56 * 64 * 64 * 9, time(() => conv2dBackpropInput(dy, f, x.shape, options)));
+        record(threads, 'conv2dBackpropFilter (same shapes)', 2 * 56 * 56 * 64 * 64 * 9, time(() => conv2dBackpropFilter(x, dy, f.shape, options)));
+        const depthwise = randomUniform([3, 3, 64, 1]);
+        record(threads, 'depthwiseConv2d 3x3 56x56x64', 2 * 56 * 56 * 64 * 9, time(() => depthwiseConv2d(x, depthwise, options)));
+        dy.dispose();
+        depthwise.dispose();
+      }
       x.dispose();
       f.dispose();
     }
@@ -94,14 +106,14 @@ await setThreads(1);
 
 console.log(`reps ${reps} × rounds ${rounds}; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(
-  'threads | work                            | best ms  | best GFLOP/s | median GFLOP/s | GFLOP per CPU-s (per thread)',
+  'threads | work                               | best ms  | best GFLOP/s | median GFLOP/s | GFLOP per CPU-s (per thread)',
 );
 for (const { threads, work, flops, medians, cpuMedians } of results.values()) {
   const best = Math.min(...medians);
   const typical = median(medians);
   const cpu = Math.min(...cpuMedians);
   console.log(
-    `${String(threads).padStart(7)} | ${work.padEnd(31)} | ${(best * 1e3).toFixed(3).padStart(8)} | ` +
+    `${String(threads).padStart(7)} | ${work.padEnd(34)} | ${(best * 1e3).toFixed(3).padStart(8)} | ` +
       `${(flops / best / 1e9).toFixed(2).padStart(12)} | ${(flops / typical / 1e9).toFixed(2).padStart(14)} | ` +
       `${(flops / cpu / 1e9).toFixed(2).padStart(28)}`,
   );

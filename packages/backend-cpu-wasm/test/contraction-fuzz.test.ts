@@ -74,7 +74,7 @@ function convSetup(): ConvSetup {
   const groups = pick([1, 1, 1, 2, 3]);
   const inPerGroup = pick([1, 1, 2, 3, 4, 5, 8]);
   const depthwise = random() < 0.2;
-  const channels = depthwise ? int(1, 9) : groups * inPerGroup;
+  const channels = depthwise ? (random() < 0.5 ? int(1, 9) : int(14, 37)) : groups * inPerGroup;
   const g = depthwise ? channels : groups;
   const outPerGroup = depthwise ? pick([1, 1, 2, 3, 4, 8]) : int(1, 7);
   const [kh, kw] = [int(1, 4), int(1, 4)];
