@@ -1,6 +1,7 @@
-import type { Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
+import type { AttrsOf, Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { ArgumentError } from '@tessera/core';
 import { WasmContext } from './context.js';
+import { runTracedEpilogue } from './kernels/epilogue.js';
 import { runFused } from './kernels/fused.js';
 import { buildKernelTable } from './kernels/index.js';
 import { MAX_MEMORY_BYTES, WasmHeap } from './memory.js';
@@ -139,6 +140,23 @@ export class WasmBackend implements Backend {
    */
   runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
     return runFused(this.context, this.kernels, program, inputs, outputs);
+  }
+
+  /**
+   * A matMul or conv2d with a traced epilogue (the tracer's epilogue fusion: register 0 of
+   * `epilogue` is the contraction's result, `inputs[2..]` its other inputs) in one pass, the
+   * epilogue applied to each output tile while it is in cache. Handles bias along the last axis
+   * and/or relu, sigmoid, tanh; returns undefined for any other program, which the caller runs as
+   * the contraction followed by `runFused`.
+   */
+  runContractionWithEpilogue(
+    op: 'matMul' | 'conv2d',
+    inputs: readonly KernelInput[],
+    attrs: AttrsOf<'matMul'> | AttrsOf<'conv2d'>,
+    epilogue: FusedProgram,
+    outputs: readonly TensorInfo[],
+  ): DataId[] | undefined {
+    return runTracedEpilogue(this.context, op, inputs, attrs, epilogue, outputs);
   }
 
   heapInfo(): WasmHeapInfo {

@@ -1,7 +1,7 @@
 // Epilogue fusion: matMul/conv2d + bias + activation in one pass must equal the three unfused ops
 // bit for bit, on one thread and on two.
-import type { Padding, Tensor } from '@tessera/core';
-import { add, conv2d, engine, leakyRelu, matMul, relu, relu6, sigmoid, tanh, tensor } from '@tessera/core';
+import type { FusedProgram, Kernel, Padding, Tensor, TensorInfo } from '@tessera/core';
+import { add, conv2d, engine, leakyRelu, matMul, relu, relu6, sigmoid, sizeOf, tanh, tensor } from '@tessera/core';
 import { seededRandom } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WasmBackend } from '../src/index.js';
@@ -131,6 +131,54 @@ describe('epilogue fusion', { timeout: 60_000 }, () => {
     expect(after.dataSync()).toEqual(before.dataSync());
     expect(Array.from(after.dataSync()).some((v) => v < 0)).toBe(true);
     for (const t of [a, b, before, after]) t.dispose();
+  });
+
+  describe('traced epilogues (the tracer\'s epilogue fusion)', () => {
+    const instruction = (op: string, args: number[]) => ({ op, args, attrs: {}, dtype: 'float32' as const });
+    const matMulAttrs = { transposeA: false, transposeB: false };
+
+    /** The general path: the contraction, then the program on the backend's fused executor. */
+    function generalPath(a: Tensor, b: Tensor, extra: Tensor[], program: FusedProgram, out: TensorInfo): Float32Array {
+      const [result] = (backend.kernels.matMul as Kernel)([input(a), input(b)], matMulAttrs, [out]);
+      const [id] = backend.runFused(program, [{ ...out, id: result }, ...extra.map(input)], [out]);
+      backend.free(result);
+      return readFused(id, sizeOf(out.shape));
+    }
+
+    const programs: [string, FusedProgram, number[] | undefined][] = [
+      ['add(result, bias) then relu', { numInputs: 2, instructions: [instruction('add', [0, 1]), instruction('relu', [2])], outputs: [3] }, [23]],
+      ['add(bias, result) then sigmoid', { numInputs: 2, instructions: [instruction('add', [1, 0]), instruction('sigmoid', [2])], outputs: [3] }, [1, 23]],
+      ['add(result, bias)', { numInputs: 2, instructions: [instruction('add', [0, 1])], outputs: [2] }, [23]],
+      ['tanh(result)', { numInputs: 1, instructions: [instruction('tanh', [0])], outputs: [1] }, undefined],
+    ];
+    for (const [name, program, biasShape] of programs) {
+      it(`${name} runs in one pass and equals the contraction followed by the fused program`, () => {
+        const a = randomTensor([37, 50], 2);
+        const b = randomTensor([50, 23]);
+        const extra = biasShape === undefined ? [] : [randomTensor(biasShape)];
+        const out: TensorInfo = { shape: [37, 23], dtype: 'float32' };
+        const fused = backend.runContractionWithEpilogue('matMul', [input(a), input(b), ...extra.map(input)], matMulAttrs, program, [out]);
+        expect(fused).toBeDefined();
+        expect(readFused(fused![0], 37 * 23)).toEqual(generalPath(a, b, extra, program, out));
+        for (const t of [a, b, ...extra]) t.dispose();
+      });
+    }
+
+    it('declines programs it cannot fold, for the caller\'s general path', () => {
+      const a = randomTensor([6, 5]);
+      const b = randomTensor([5, 4]);
+      const columnBias = randomTensor([6, 1]);
+      const rowBias = randomTensor([4]);
+      const out: TensorInfo = { shape: [6, 4], dtype: 'float32' };
+      const run = (program: FusedProgram, extra: Tensor[]) =>
+        backend.runContractionWithEpilogue('matMul', [input(a), input(b), ...extra.map(input)], matMulAttrs, program, [out]);
+      // A bias down the rows, a product, an activation before the add, two outputs.
+      expect(run({ numInputs: 2, instructions: [instruction('add', [0, 1])], outputs: [2] }, [columnBias])).toBeUndefined();
+      expect(run({ numInputs: 2, instructions: [instruction('mul', [0, 1])], outputs: [2] }, [rowBias])).toBeUndefined();
+      expect(run({ numInputs: 2, instructions: [instruction('relu', [0]), instruction('add', [2, 1])], outputs: [3] }, [rowBias])).toBeUndefined();
+      expect(run({ numInputs: 1, instructions: [instruction('relu', [0])], outputs: [1, 0] }, [])).toBeUndefined();
+      for (const t of [a, b, columnBias, rowBias]) t.dispose();
+    });
   });
 
   it('rejects a bias that does not run along the last axis, naming the op', () => {

@@ -1,4 +1,4 @@
-import type { AttrsOf, DataId, KernelInput, TensorInfo } from '@tessera/core';
+import type { AttrsOf, DataId, FusedProgram, KernelInput, TensorInfo } from '@tessera/core';
 import { DTypeError, ShapeError, formatShape } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import type { EpiloguePlan } from './contraction.js';
@@ -67,4 +67,59 @@ export function fusedContractionKernels(context: WasmContext): {
       })];
     },
   };
+}
+
+/** Activations a traced epilogue may end with, by their primitive's name. */
+const TRACED_ACTIVATIONS: Readonly<Record<string, EpilogueActivation>> = { relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh' };
+
+/**
+ * Reads a tracer epilogue (a FusedProgram whose register 0 is the contraction's result and whose
+ * other inputs are `extra`) as bias + activation, when it is one: `add(result, bias)` with a bias
+ * along the last axis, then optionally relu, sigmoid or tanh; or the activation alone. Anything
+ * else is undefined, and the caller runs the general path (contraction, then the fused program).
+ */
+export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[], out: TensorInfo): Epilogue | undefined {
+  if (out.dtype !== 'float32' || program.outputs.length !== 1 || program.numInputs !== extra.length + 1) return undefined;
+  const channels = out.shape[out.shape.length - 1];
+  let value = 0;
+  let bias: KernelInput | undefined;
+  let activation: EpilogueActivation = 'linear';
+  let register = program.numInputs;
+  for (const instruction of program.instructions) {
+    const args = instruction.args;
+    if (instruction.dtype !== 'float32') return undefined;
+    if (instruction.op === 'add' && bias === undefined && activation === 'linear' && args.length === 2 && args.includes(value)) {
+      const other = args[0] === value ? args[1] : args[0];
+      const candidate = other >= 1 && other < program.numInputs ? extra[other - 1] : undefined;
+      const alongLastAxis = candidate !== undefined && candidate.shape.slice(0, -1).every((d) => d === 1) && candidate.shape[candidate.shape.length - 1] === channels;
+      if (!alongLastAxis || candidate.dtype !== 'float32' || other === value) return undefined;
+      bias = { ...candidate, shape: [channels] };
+    } else if (TRACED_ACTIVATIONS[instruction.op] !== undefined && activation === 'linear' && args.length === 1 && args[0] === value) {
+      activation = TRACED_ACTIVATIONS[instruction.op];
+    } else {
+      return undefined;
+    }
+    value = register++;
+  }
+  return program.outputs[0] === value ? { bias, activation } : undefined;
+}
+
+/**
+ * A matMul or conv2d node that carries a traced epilogue, in one pass when the epilogue is bias
+ * and/or activation (see `epilogueOf`); undefined when it is not, for the caller's general path.
+ */
+export function runTracedEpilogue(
+  context: WasmContext,
+  op: 'matMul' | 'conv2d',
+  inputs: readonly KernelInput[],
+  attrs: AttrsOf<'matMul'> | AttrsOf<'conv2d'>,
+  program: FusedProgram,
+  outputs: readonly TensorInfo[],
+): DataId[] | undefined {
+  const epilogue = epilogueOf(program, inputs.slice(2), outputs[0]);
+  if (epilogue === undefined) return undefined;
+  const kernels = fusedContractionKernels(context);
+  return op === 'matMul'
+    ? kernels.matMul(inputs.slice(0, 2), { ...(attrs as AttrsOf<'matMul'>), epilogue }, outputs)
+    : kernels.conv2d(inputs.slice(0, 2), { ...(attrs as AttrsOf<'conv2d'>), epilogue }, outputs);
 }
