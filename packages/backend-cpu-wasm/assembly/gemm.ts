@@ -230,3 +230,59 @@ export function gemm_i32(
     }
   }
 }
+
+/** Elements of c a vector-matrix product keeps in L1 while B streams past. */
+const VECMAT_BLOCK = 2048;
+
+/**
+ * c[0..n) = a · B for one row `a` (element stride aStride) and a row-major B (row stride bRow,
+ * contiguous columns): B is streamed once, row by row, into c held in L1 — no packing, which for
+ * a single row would cost as much as the product. `col0` is c's first output column (for the bias).
+ */
+export function vecmat_f32(a: usize, aStride: i32, b: usize, bRow: i32, c: usize, n: i32, k: i32, col0: i32): void {
+  for (let j0 = 0; j0 < n; j0 += VECMAT_BLOCK) {
+    const width = min<i32>(VECMAT_BLOCK, n - j0);
+    const out = c + (<usize>j0 << 2);
+    memory.fill(out, 0, <usize>width << 2);
+    for (let p = 0; p < k; p++) {
+      const scalar = load<f32>(a + (<usize>(p * aStride) << 2));
+      const splat = f32x4.splat(scalar);
+      const row = b + (<usize>(p * bRow + j0) << 2);
+      let j = 0;
+      for (; j + 4 <= width; j += 4) {
+        const at = <usize>j << 2;
+        v128.store(out + at, f32x4.add(v128.load(out + at), f32x4.mul(splat, v128.load(row + at))));
+      }
+      for (; j < width; j++) {
+        const at = <usize>j << 2;
+        store<f32>(out + at, load<f32>(out + at) + scalar * load<f32>(row + at));
+      }
+    }
+  }
+  if (epilogueActive()) applyEpilogue(c, <usize>n << 2, 1, n, col0);
+}
+
+/**
+ * out[i·outStride] = v · rows[i] for `count` contiguous rows of length k (row stride rowStride)
+ * and a contiguous vector v: a matrix times a vector, or one row times a transposed matrix. Four
+ * partial sums per row, added at the end. With the epilogue on, `out` is a column (outStride 1 and
+ * count rows of one column) or a row (count columns from col0), as `asColumn` says.
+ */
+export function dots_f32(v: usize, rows: usize, rowStride: i32, out: usize, outStride: i32, count: i32, k: i32, asColumn: bool, col0: i32): void {
+  for (let i = 0; i < count; i++) {
+    const row = rows + (<usize>(i * rowStride) << 2);
+    let sum = f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const at = <usize>p << 2;
+      sum = f32x4.add(sum, f32x4.mul(v128.load(v + at), v128.load(row + at)));
+    }
+    let total = (f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1)) + (f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
+    for (; p < k; p++) total += load<f32>(v + (<usize>p << 2)) * load<f32>(row + (<usize>p << 2));
+    store<f32>(out + (<usize>(i * outStride) << 2), total);
+  }
+  if (epilogueActive()) {
+    if (asColumn) applyEpilogue(out, <usize>outStride << 2, count, 1, col0);
+    else applyEpilogue(out, <usize>count << 2, 1, count, col0);
+  }
+}

@@ -69,6 +69,9 @@ describe('epilogue fusion', { timeout: 60_000 }, () => {
       [[130, 70], [129, 70], false, true],
       [[2, 90, 300], [300, 45], false, false],
       [[5, 0], [0, 9], false, false],
+      [[1, 300], [300, 45], false, false],
+      [[3, 1, 300], [45, 300], false, true],
+      [[90, 300], [300, 1], false, false],
     ];
     for (const [sa, sb, ta, tb] of matMuls) {
       for (const activation of ACTIVATIONS) {

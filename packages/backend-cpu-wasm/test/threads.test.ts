@@ -62,6 +62,9 @@ describe('threads', { timeout: 60_000 }, () => {
     [[257, 129], [257, 65], true, false],
     [[3, 100, 120], [90, 120], false, true],
     [[64, 50, 40], [64, 40, 30], false, false],
+    [[1, 2000], [2000, 700], false, false],
+    [[2, 1, 2000], [700, 2000], false, true],
+    [[700, 2000], [2000, 1], false, false],
   ];
   for (const [sa, sb, ta, tb] of matMulShapes) {
     it(`matMul [${sa}] x [${sb}]${ta ? ' transposeA' : ''}${tb ? ' transposeB' : ''}: 2 threads equal 1 thread exactly`, async () => {

@@ -119,6 +119,20 @@ export function matMulInto(
   }
   const lanes = lanesOf(context);
   const macs = batches * m * n * k;
+  const skinny = skinnyProduct(m, n, k, aRow, aCol, bRow, bCol);
+  if (skinny !== undefined) {
+    // One row or one column: no packing. Threads split the output vector.
+    const ranges = splitRange(skinny.extent, laneCount(lanes, macs, skinny.extent), MR);
+    const work: KernelCall[][] = ranges.map(() => [epilogueCall(epilogue)]);
+    for (let batch = 0; batch < batches; batch++) {
+      const a0 = aAddress + aBatch[batch] * m * k * 4;
+      const b0 = bAddress + bBatch[batch] * k * n * 4;
+      const c0 = cAddress + batch * m * n * 4;
+      ranges.forEach(([start, end], lane) => work[lane].push(skinny.call(a0, b0, c0, start, end)));
+    }
+    runGemmJobs(context, lanes, work, epilogue);
+    return;
+  }
   // Many small matrices: whole batches per lane. Otherwise each matrix's rows are split.
   const byBatch = batches >= lanes.count && m * n * k < PARALLEL_MIN_MACS;
   const count = byBatch ? Math.min(lanes.count, macs < PARALLEL_MIN_MACS ? 1 : batches) : laneCount(lanes, macs, m);
@@ -142,6 +156,29 @@ export function matMulInto(
     for (let batch = 0; batch < batches; batch++) ranges.forEach(([r0, r1], lane) => gemm(lane, batch, r0, r1 - r0));
   }
   runGemmJobs(context, lanes, work, epilogue);
+}
+
+/**
+ * A product with one output row or one output column, as the vector kernels take it: the length
+ * of the output vector, and the call computing its elements [start, end) for one batch (A, B and C
+ * at the given addresses). Undefined when the operands' layout needs the GEMM.
+ */
+function skinnyProduct(
+  m: number, n: number, k: number, aRow: number, aCol: number, bRow: number, bCol: number,
+): { extent: number; call: (a: number, b: number, c: number, start: number, end: number) => KernelCall } | undefined {
+  if (m === 1 && bCol === 1) {
+    // a · B with B row-major: stream B's rows into the output row.
+    return { extent: n, call: (a, b, c, start, end) => ({ name: 'vecmat_f32', args: [a, aCol, b + start * 4, bRow, c + start * 4, end - start, k, start] }) };
+  }
+  if (m === 1 && aCol === 1 && bRow === 1) {
+    // a · Bᵀ: a dot product of a with each of Bᵀ's rows.
+    return { extent: n, call: (a, b, c, start, end) => ({ name: 'dots_f32', args: [a, b + start * bCol * 4, bCol, c + start * 4, 1, end - start, k, 0, start] }) };
+  }
+  if (n === 1 && aCol === 1 && bRow === 1) {
+    // A · b: a dot product of each of A's rows with b.
+    return { extent: m, call: (a, b, c, start, end) => ({ name: 'dots_f32', args: [b, a + start * aRow * 4, aRow, c + start * 4, 1, end - start, k, 1, 0] }) };
+  }
+  return undefined;
 }
 
 export type ConvAttrs = AttrsOf<'conv2d'>;
