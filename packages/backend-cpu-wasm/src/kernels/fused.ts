@@ -57,19 +57,11 @@ function opcodeKey(op: string, argDTypes: readonly DType[], dtype: DType): strin
   return `${op}:${argDTypes[0]}`;
 }
 
-/** How many arguments each interpreted op takes. */
+/** How many arguments an op takes, or -1 when the interpreter has no opcode for it. */
 function arityOf(op: string): number {
-  if (op === 'where') return 3;
-  if (op === 'cast') return 1;
-  const code = FUSED_OPCODES[`${op}:float32`] ?? FUSED_OPCODES[`${op}:int32`] ?? FUSED_OPCODES[`${op}:bool`];
-  if (code === undefined) return -1;
-  return BINARY_OPS.has(op) ? 2 : 1;
+  const known = ['float32', 'int32', 'bool'].some((d) => FUSED_OPCODES[`${op}:${d}`] !== undefined) || op === 'cast' || op === 'where';
+  return known ? getPrimitive(op)!.inputNames.length : -1;
 }
-
-const BINARY_OPS = new Set([
-  'add', 'sub', 'mul', 'div', 'floorDiv', 'mod', 'pow', 'atan2', 'maximum', 'minimum', 'equal', 'notEqual', 'less',
-  'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr',
-]);
 
 function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: readonly InputLayout[], outputs: readonly TensorInfo[]): Compiled {
   const { numInputs, instructions } = program;
