@@ -28,8 +28,10 @@ const MAX_TILE = 1024;
 const PLAN_AREA_WORDS = 1024;
 
 interface CompiledProgram {
-  /** Per instruction: opcode, destination and up to three source registers. */
+  /** Per step (instructions, after folding pairs): opcode, destination and up to three source registers. */
   readonly instructions: Int32Array;
+  /** The steps' op names (for diagnostics). */
+  readonly ops: readonly string[];
   /** Per register: its kind and slot (-1 where it has none); `directOutput` for in-place outputs. */
   readonly kinds: Int32Array;
   readonly slots: Int32Array;
@@ -67,7 +69,7 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
   const { numInputs, instructions } = program;
   const numRegisters = numInputs + instructions.length;
   const dtypes: DType[] = [...inputDTypes];
-  const codes = new Int32Array(instructions.length * 5);
+  const steps: Step[] = [];
   for (let k = 0; k < instructions.length; k++) {
     const { op, args, attrs, dtype } = instructions[k];
     const arity = arityOf(op);
@@ -85,7 +87,7 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
     if (inferred !== dtype) return { reason: `'${op}' gives ${inferred}, the program says ${dtype}` };
     const code = FUSED_OPCODES[opcodeKey(op, argDTypes, dtype)];
     if (code === undefined) return { reason: `no fused opcode for '${op}' on ${argDTypes.join(', ')}` };
-    codes.set([code, numInputs + k, args[0], args[1] ?? args[0], args[2] ?? args[0]], k * 5);
+    steps.push({ op, code, dst: numInputs + k, args: [...args], dtype });
     dtypes.push(dtype);
   }
   if (program.outputs.length !== outputs.length) return { reason: `${program.outputs.length} output registers for ${outputs.length} outputs` };
@@ -103,10 +105,12 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
     else copies.push([r, o]);
   });
 
-  // Last read of each register (copies happen after the last instruction).
+  const run = foldMulAdd(steps, program.outputs);
+
+  // Last read of each register (copies happen after the last step).
   const lastUse = new Int32Array(numRegisters).fill(-1);
-  instructions.forEach(({ args }, k) => args.forEach((r) => (lastUse[r] = k)));
-  for (const [r] of copies) lastUse[r] = instructions.length;
+  run.forEach(({ args }, k) => args.forEach((r) => (lastUse[r] = k)));
+  for (const [r] of copies) lastUse[r] = run.length;
 
   const kinds = new Int32Array(numRegisters);
   const slots = new Int32Array(numRegisters).fill(-1);
@@ -123,8 +127,7 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
   const releaseAfter = (k: number, r: number) => {
     if (slots[r] >= 0 && kinds[r] !== SPLAT && lastUse[r] === k) free.push(slots[r]);
   };
-  instructions.forEach(({ args }, k) => {
-    const r = numInputs + k;
+  run.forEach(({ dst: r, args }, k) => {
     // The destination is taken before the arguments are released: no instruction writes over its
     // own inputs (a widening cast would overrun them).
     if (directOutput[r] >= 0) kinds[r] = DIRECT;
@@ -139,7 +142,47 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
 
   const perElement = 4 * Math.max(1, numSlots + kinds.filter((k) => k === DIRECT).length);
   const tileLength = Math.min(MAX_TILE, Math.max(MIN_TILE, Math.floor(TILE_BUDGET_BYTES / perElement / 64) * 64));
-  return { instructions: codes, kinds, slots, directOutput, dtypes, copies, numSlots, tileLength };
+  const codes = new Int32Array(run.length * 5);
+  run.forEach(({ code, dst, args }, k) => codes.set([code, dst, args[0], args[1] ?? args[0], args[2] ?? args[0]], k * 5));
+  return { instructions: codes, ops: run.map((step) => step.op), kinds, slots, directOutput, dtypes, copies, numSlots, tileLength };
+}
+
+/** One instruction as the interpreter runs it. */
+interface Step {
+  readonly op: string;
+  readonly code: number;
+  readonly dst: number;
+  readonly args: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * Folds a multiply whose only reader is an add (x·a + b, the commonest pair in regions) into one
+ * `mulAdd` step: one pass over the tile instead of two, the same two roundings. The multiply's
+ * register is then never written.
+ */
+function foldMulAdd(steps: readonly Step[], outputs: readonly number[]): Step[] {
+  const reads = new Map<number, number>();
+  for (const { args } of steps) for (const r of args) reads.set(r, (reads.get(r) ?? 0) + 1);
+  for (const r of outputs) reads.set(r, (reads.get(r) ?? 0) + 1);
+  const byRegister = new Map(steps.map((step) => [step.dst, step]));
+  const folded = new Set<number>();
+  const run: Step[] = [];
+  for (const step of steps) {
+    const code = FUSED_OPCODES[`mulAdd:${step.dtype}`];
+    if (step.op === 'add' && code !== undefined) {
+      const product = step.args.find((r) => byRegister.get(r)?.op === 'mul' && reads.get(r) === 1 && !folded.has(r));
+      if (product !== undefined) {
+        const mul = byRegister.get(product)!;
+        const other = step.args[0] === product ? step.args[1] : step.args[0];
+        folded.add(product);
+        run.push({ op: 'mulAdd', code, dst: step.dst, args: [mul.args[0], mul.args[1], other], dtype: step.dtype });
+        continue;
+      }
+    }
+    run.push(step);
+  }
+  return run.filter((step) => !folded.has(step.dst));
 }
 
 /** Caches compiled programs per program object, then per input dtypes and layouts. */
@@ -189,6 +232,14 @@ export function fusedFallbackReason(program: FusedProgram, inputs: readonly Tens
   if (plan === undefined) return 'the inputs do not broadcast to one output shape';
   const entry = compiled(program, inputs as KernelInput[], plan.layouts, outputs);
   return 'reason' in entry ? entry.reason : undefined;
+}
+
+/** The steps the interpreter runs for a program (pairs folded), or undefined when it falls back. */
+export function fusedSteps(program: FusedProgram, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): readonly string[] | undefined {
+  const plan = layoutOf(inputs, outputs);
+  if (plan === undefined) return undefined;
+  const entry = compiled(program, inputs as KernelInput[], plan.layouts, outputs);
+  return 'reason' in entry ? undefined : entry.ops;
 }
 
 interface CallLayout {
