@@ -276,7 +276,7 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   const rank = call.shape.length;
   const numGathers = kinds.filter((k) => k === GATHER).length;
   const numInstructions = instructions.length / 5;
-  const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank + numRegisters + rank;
+  const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank;
   const words = new Int32Array(size);
   words.set([numInstructions, numRegisters, copies.length, tileLength, tileLength * 4, rank, ...call.shape]);
   let at = 6 + rank;
@@ -305,7 +305,9 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
     at += 3;
   }
 
-  const tiles = context.scratch(Math.max(1, program.numSlots) * tileLength * 4);
+  // Scratch: register pointers and the odometer index, then the tile slots (assembly/fused.ts).
+  const headerBytes = Math.ceil(((numRegisters + rank) * 4) / 16) * 16 + 16;
+  const scratch = context.scratch(headerBytes + Math.max(1, program.numSlots) * tileLength * 4);
   const planBlock = size > PLAN_AREA_WORDS ? context.scratch(size * 4) : undefined;
   try {
     let planAddress: number;
@@ -314,9 +316,9 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
       context.memoryViews.i32.set(words, planBlock >>> 2);
       planAddress = planBlock;
     }
-    context.call('fused_run', planAddress, tiles, call.total);
+    context.call('fused_run', planAddress, scratch, 0, call.total);
   } finally {
-    context.release(tiles);
+    context.release(scratch);
     if (planBlock !== undefined) context.release(planBlock);
   }
   return results;
