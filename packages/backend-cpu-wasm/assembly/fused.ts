@@ -4,8 +4,12 @@
 // a plan of i32 words:
 //   [numInstructions, numRegisters, numCopies, tileLength, slotBytes, rank, shape[rank],
 //    registers (5 words each), instructions (5 words each), copies (3 words each),
-//    gather strides (rank words per gathered input), register pointers (numRegisters words),
-//    odometer index (rank words)]
+//    gather strides (rank words per gathered input)]
+// The plan is only read, so several threads can share it; each run gets its own scratch block:
+//   [register pointers (numRegisters words), odometer index (rank words), padding to 16 bytes,
+//    tile slots (slotBytes each)]
+// and a range of output elements [begin, end), which splits a region between threads (tile-aligned
+// ranges keep row-broadcast inputs read in place).
 // The output is walked in tiles of `tileLength` elements; each register of a tile lives at one
 // address, so every instruction is one call of a single-op row function over contiguous memory:
 //   SLOT    a scratch slot of the tile area, written by an instruction (or a gather);
@@ -108,8 +112,8 @@ function gather(out: usize, base: usize, shift: i32, strides: usize, shape: usiz
   return load<usize>(pointers + (<usize>register << 2));
 }
 
-/** Runs a fused region's plan over `total` output elements, with `tiles` the scratch slots' area. */
-export function fused_run(plan: usize, tiles: usize, total: i32): void {
+/** Runs a fused region's plan over output elements [begin, end), with a scratch block of its own. */
+export function fused_run(plan: usize, scratch: usize, begin: i32, end: i32): void {
   const numInstructions = word(plan, 0);
   const numRegisters = word(plan, 1);
   const numCopies = word(plan, 2);
@@ -121,11 +125,9 @@ export function fused_run(plan: usize, tiles: usize, total: i32): void {
   const instructions = registers + (<usize>(numRegisters * REGISTER_WORDS) << 2);
   const copies = instructions + (<usize>(numInstructions * INSTRUCTION_WORDS) << 2);
   const strideArea = copies + (<usize>(numCopies * COPY_WORDS) << 2);
-  // The pointer and index areas follow the strides of every gathered input.
-  let numGathers = 0;
-  for (let r = 0; r < numRegisters; r++) if (word(registers, r * REGISTER_WORDS) == GATHER) numGathers++;
-  const pointers = strideArea + (<usize>(numGathers * rank) << 2);
+  const pointers = scratch;
   const index = pointers + (<usize>numRegisters << 2);
+  const tiles = (index + (<usize>rank << 2) + 15) & ~(<usize>15);
 
   // Slots are fixed per call; one-element inputs are splat into theirs once.
   for (let r = 0; r < numRegisters; r++) {
@@ -137,8 +139,8 @@ export function fused_run(plan: usize, tiles: usize, total: i32): void {
     if (kind == SPLAT) splat(tiles + <usize>word(record, 1) * slotBytes, <usize>word(record, 3), word(record, 2), tileLength);
   }
 
-  for (let start = 0; start < total; start += tileLength) {
-    let n = total - start;
+  for (let start = begin; start < end; start += tileLength) {
+    let n = end - start;
     if (n > tileLength) n = tileLength;
     for (let r = 0; r < numRegisters; r++) {
       const record = registers + (<usize>(r * REGISTER_WORDS) << 2);

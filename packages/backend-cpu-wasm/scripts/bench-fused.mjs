@@ -4,7 +4,7 @@
 //   eager      op by op, each op a full pass over memory
 // for the exact (erf) and the approximate (tanh) gelu, and for relu(x·a + b), a chain of cheap ops
 // where the interpreter's passes over its tiles weigh the most. Checks that all give the same bits.
-// Run after `pnpm build`: node scripts/bench-fused.mjs [rounds] [runsPerRound]
+// Run after `pnpm build`: node scripts/bench-fused.mjs [rounds] [runsPerRound] [rows (1024: 1M elements)] [case name filter]
 // Timings on a shared machine are noisy: each figure is the best of `rounds` medians.
 import { add, gelu, mul, relu, setBackend, tensor, tidy } from '@tessera/core';
 import { trace } from '@tessera/tracer';
@@ -12,7 +12,7 @@ import '../dist/index.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const runs = Number(process.argv[3] ?? 11);
-const ROWS = 1024;
+const ROWS = Number(process.argv[4] ?? 1024);
 const COLS = 1024;
 
 const backend = await setBackend('wasm');
@@ -52,7 +52,7 @@ const CASES = [
   { name: 'gelu (erf)', fn: (x, a, b) => gelu(add(mul(x, a), b), false), hand: 'bench_handFusedGelu_f32', extra: [0] },
   { name: 'relu', fn: (x, a, b) => relu(add(mul(x, a), b)), hand: 'bench_handFusedAffineRelu_f32', extra: [] },
 ];
-for (const { name, fn, hand, extra } of CASES) {
+for (const { name, fn, hand, extra } of CASES.filter((c) => c.name.includes(process.argv[5] ?? ''))) {
   const f = trace(fn);
 
   const eagerOut = tidy(() => fn(x, a, b).dataSync());
@@ -88,7 +88,7 @@ for (const { name, fn, hand, extra } of CASES) {
 }
 
 const ms = (t) => `${t.toFixed(2)} ms`;
-console.log(`gelu(x·a + b), x [${ROWS}, ${COLS}] f32, a and b [${COLS}]; best of ${rounds} medians of ${runs} runs; 1 thread`);
+console.log(`f(x·a + b), x [${ROWS}, ${COLS}] f32, a and b [${COLS}]; best of ${rounds} medians of ${runs} runs; 1 thread`);
 console.log('| f(x·a + b) | region ops | hand-fused | runFused alone | traced call | eager | runFused / hand | traced / hand | eager / traced | bits equal |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {

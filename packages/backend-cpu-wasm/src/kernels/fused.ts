@@ -1,8 +1,9 @@
-import type { DataId, DType, FusedProgram, Kernel, KernelInput, KernelTable, TensorInfo } from '@tessera/core';
-import { getPrimitive, isUnsupported, sizeOf } from '@tessera/core';
+import type { DataId, DType, FusedProgram, KernelInput, KernelTable, TensorInfo } from '@tessera/core';
+import { ArgumentError, getPrimitive, sizeOf } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import { FUSED_OPCODES } from '../generated/fused-opcodes.js';
 import { bytesPerElement } from '../storage.js';
+import { runInstructions } from './fused-instructions.js';
 import { broadcastStrides, collapse } from './plans.js';
 
 // The JS half of the fused-elementwise executor (the wasm half, and the plan layout, are in
@@ -28,8 +29,10 @@ const MAX_TILE = 1024;
 const PLAN_AREA_WORDS = 1024;
 
 interface CompiledProgram {
-  /** Per instruction: opcode, destination and up to three source registers. */
+  /** Per step (instructions, after folding pairs): opcode, destination and up to three source registers. */
   readonly instructions: Int32Array;
+  /** The steps' op names (for diagnostics). */
+  readonly ops: readonly string[];
   /** Per register: its kind and slot (-1 where it has none); `directOutput` for in-place outputs. */
   readonly kinds: Int32Array;
   readonly slots: Int32Array;
@@ -57,25 +60,17 @@ function opcodeKey(op: string, argDTypes: readonly DType[], dtype: DType): strin
   return `${op}:${argDTypes[0]}`;
 }
 
-/** How many arguments each interpreted op takes. */
+/** How many arguments an op takes, or -1 when the interpreter has no opcode for it. */
 function arityOf(op: string): number {
-  if (op === 'where') return 3;
-  if (op === 'cast') return 1;
-  const code = FUSED_OPCODES[`${op}:float32`] ?? FUSED_OPCODES[`${op}:int32`] ?? FUSED_OPCODES[`${op}:bool`];
-  if (code === undefined) return -1;
-  return BINARY_OPS.has(op) ? 2 : 1;
+  const known = ['float32', 'int32', 'bool'].some((d) => FUSED_OPCODES[`${op}:${d}`] !== undefined) || op === 'cast' || op === 'where';
+  return known ? getPrimitive(op)!.inputNames.length : -1;
 }
-
-const BINARY_OPS = new Set([
-  'add', 'sub', 'mul', 'div', 'floorDiv', 'mod', 'pow', 'atan2', 'maximum', 'minimum', 'equal', 'notEqual', 'less',
-  'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr',
-]);
 
 function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: readonly InputLayout[], outputs: readonly TensorInfo[]): Compiled {
   const { numInputs, instructions } = program;
   const numRegisters = numInputs + instructions.length;
   const dtypes: DType[] = [...inputDTypes];
-  const codes = new Int32Array(instructions.length * 5);
+  const steps: Step[] = [];
   for (let k = 0; k < instructions.length; k++) {
     const { op, args, attrs, dtype } = instructions[k];
     const arity = arityOf(op);
@@ -93,7 +88,7 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
     if (inferred !== dtype) return { reason: `'${op}' gives ${inferred}, the program says ${dtype}` };
     const code = FUSED_OPCODES[opcodeKey(op, argDTypes, dtype)];
     if (code === undefined) return { reason: `no fused opcode for '${op}' on ${argDTypes.join(', ')}` };
-    codes.set([code, numInputs + k, args[0], args[1] ?? args[0], args[2] ?? args[0]], k * 5);
+    steps.push({ op, code, dst: numInputs + k, args: [...args], dtype });
     dtypes.push(dtype);
   }
   if (program.outputs.length !== outputs.length) return { reason: `${program.outputs.length} output registers for ${outputs.length} outputs` };
@@ -111,10 +106,12 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
     else copies.push([r, o]);
   });
 
-  // Last read of each register (copies happen after the last instruction).
+  const run = foldMulAdd(steps, program.outputs);
+
+  // Last read of each register (copies happen after the last step).
   const lastUse = new Int32Array(numRegisters).fill(-1);
-  instructions.forEach(({ args }, k) => args.forEach((r) => (lastUse[r] = k)));
-  for (const [r] of copies) lastUse[r] = instructions.length;
+  run.forEach(({ args }, k) => args.forEach((r) => (lastUse[r] = k)));
+  for (const [r] of copies) lastUse[r] = run.length;
 
   const kinds = new Int32Array(numRegisters);
   const slots = new Int32Array(numRegisters).fill(-1);
@@ -131,8 +128,7 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
   const releaseAfter = (k: number, r: number) => {
     if (slots[r] >= 0 && kinds[r] !== SPLAT && lastUse[r] === k) free.push(slots[r]);
   };
-  instructions.forEach(({ args }, k) => {
-    const r = numInputs + k;
+  run.forEach(({ dst: r, args }, k) => {
     // The destination is taken before the arguments are released: no instruction writes over its
     // own inputs (a widening cast would overrun them).
     if (directOutput[r] >= 0) kinds[r] = DIRECT;
@@ -147,7 +143,47 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
 
   const perElement = 4 * Math.max(1, numSlots + kinds.filter((k) => k === DIRECT).length);
   const tileLength = Math.min(MAX_TILE, Math.max(MIN_TILE, Math.floor(TILE_BUDGET_BYTES / perElement / 64) * 64));
-  return { instructions: codes, kinds, slots, directOutput, dtypes, copies, numSlots, tileLength };
+  const codes = new Int32Array(run.length * 5);
+  run.forEach(({ code, dst, args }, k) => codes.set([code, dst, args[0], args[1] ?? args[0], args[2] ?? args[0]], k * 5));
+  return { instructions: codes, ops: run.map((step) => step.op), kinds, slots, directOutput, dtypes, copies, numSlots, tileLength };
+}
+
+/** One instruction as the interpreter runs it. */
+interface Step {
+  readonly op: string;
+  readonly code: number;
+  readonly dst: number;
+  readonly args: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * Folds a multiply whose only reader is an add (x·a + b, the commonest pair in regions) into one
+ * `mulAdd` step: one pass over the tile instead of two, the same two roundings. The multiply's
+ * register is then never written.
+ */
+function foldMulAdd(steps: readonly Step[], outputs: readonly number[]): Step[] {
+  const reads = new Map<number, number>();
+  for (const { args } of steps) for (const r of args) reads.set(r, (reads.get(r) ?? 0) + 1);
+  for (const r of outputs) reads.set(r, (reads.get(r) ?? 0) + 1);
+  const byRegister = new Map(steps.map((step) => [step.dst, step]));
+  const folded = new Set<number>();
+  const run: Step[] = [];
+  for (const step of steps) {
+    const code = FUSED_OPCODES[`mulAdd:${step.dtype}`];
+    if (step.op === 'add' && code !== undefined) {
+      const product = step.args.find((r) => byRegister.get(r)?.op === 'mul' && reads.get(r) === 1 && !folded.has(r));
+      if (product !== undefined) {
+        const mul = byRegister.get(product)!;
+        const other = step.args[0] === product ? step.args[1] : step.args[0];
+        folded.add(product);
+        run.push({ op: 'mulAdd', code, dst: step.dst, args: [mul.args[0], mul.args[1], other], dtype: step.dtype });
+        continue;
+      }
+    }
+    run.push(step);
+  }
+  return run.filter((step) => !folded.has(step.dst));
 }
 
 /** Caches compiled programs per program object, then per input dtypes and layouts. */
@@ -181,7 +217,7 @@ export function runFused(
   outputs: readonly TensorInfo[],
 ): DataId[] {
   if (inputs.length !== program.numInputs) {
-    throw new Error(`fused: the program reads ${program.numInputs} inputs, got ${inputs.length}`);
+    throw new ArgumentError(`fused: the program reads ${program.numInputs} inputs, got ${inputs.length}`);
   }
   const plan = layoutOf(inputs, outputs);
   if (plan !== undefined) {
@@ -197,6 +233,14 @@ export function fusedFallbackReason(program: FusedProgram, inputs: readonly Tens
   if (plan === undefined) return 'the inputs do not broadcast to one output shape';
   const entry = compiled(program, inputs as KernelInput[], plan.layouts, outputs);
   return 'reason' in entry ? entry.reason : undefined;
+}
+
+/** The steps the interpreter runs for a program (pairs folded), or undefined when it falls back. */
+export function fusedSteps(program: FusedProgram, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): readonly string[] | undefined {
+  const plan = layoutOf(inputs, outputs);
+  if (plan === undefined) return undefined;
+  const entry = compiled(program, inputs as KernelInput[], plan.layouts, outputs);
+  return 'reason' in entry ? undefined : entry.ops;
 }
 
 interface CallLayout {
@@ -233,7 +277,7 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   const rank = call.shape.length;
   const numGathers = kinds.filter((k) => k === GATHER).length;
   const numInstructions = instructions.length / 5;
-  const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank + numRegisters + rank;
+  const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank;
   const words = new Int32Array(size);
   words.set([numInstructions, numRegisters, copies.length, tileLength, tileLength * 4, rank, ...call.shape]);
   let at = 6 + rank;
@@ -262,7 +306,9 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
     at += 3;
   }
 
-  const tiles = context.scratch(Math.max(1, program.numSlots) * tileLength * 4);
+  // Scratch: register pointers and the odometer index, then the tile slots (assembly/fused.ts).
+  const headerBytes = Math.ceil(((numRegisters + rank) * 4) / 16) * 16 + 16;
+  const scratch = context.scratch(headerBytes + Math.max(1, program.numSlots) * tileLength * 4);
   const planBlock = size > PLAN_AREA_WORDS ? context.scratch(size * 4) : undefined;
   try {
     let planAddress: number;
@@ -271,9 +317,9 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
       context.memoryViews.i32.set(words, planBlock >>> 2);
       planAddress = planBlock;
     }
-    context.call('fused_run', planAddress, tiles, call.total);
+    context.call('fused_run', planAddress, scratch, 0, call.total);
   } finally {
-    context.release(tiles);
+    context.release(scratch);
     if (planBlock !== undefined) context.release(planBlock);
   }
   return results;
@@ -291,66 +337,4 @@ function rowAlignedTile(tileLength: number, call: CallLayout): number {
   if (!rowBroadcast || inner < MIN_TILE / 2) return tileLength;
   const parts = Math.ceil(inner / tileLength);
   return inner % parts === 0 ? inner / parts : tileLength;
-}
-
-/**
- * The program one instruction at a time on the kernels, each temporary freed after its last read,
- * outputs broadcast to the region's shape where a register is smaller.
- */
-function runInstructions(
-  kernels: KernelTable,
-  context: WasmContext,
-  program: FusedProgram,
-  inputs: readonly KernelInput[],
-  outputs: readonly TensorInfo[],
-): DataId[] {
-  const kernel = (op: string): Kernel => {
-    const k = (kernels as unknown as Record<string, Kernel | { unsupported: string }>)[op];
-    if (k === undefined || isUnsupported(k)) throw new Error(`fused: the wasm backend has no kernel for '${op}'`);
-    return k;
-  };
-  const registers: KernelInput[] = [...inputs];
-  const lastUse = new Map<number, number>();
-  program.instructions.forEach(({ args }, k) => args.forEach((r) => lastUse.set(r, k)));
-  const kept = new Set(program.outputs);
-  const temporaries = new Set<number>();
-  const handedOut = new Set<number>();
-  const results: DataId[] = [];
-  try {
-    program.instructions.forEach(({ op, args, attrs }, k) => {
-      const primitive = getPrimitive(op);
-      if (primitive === undefined) throw new Error(`fused: unknown instruction '${op}'`);
-      const argInputs = args.map((r) => registers[r]);
-      const [info] = primitive.infer(argInputs, attrs as never);
-      const [id] = kernel(op)(argInputs, attrs, [info]);
-      temporaries.add(registers.length);
-      registers.push({ id, shape: info.shape, dtype: info.dtype });
-      for (const r of new Set(args)) {
-        if (lastUse.get(r) === k && temporaries.has(r) && !kept.has(r)) {
-          context.storage.free(registers[r].id);
-          temporaries.delete(r);
-        }
-      }
-    });
-    program.outputs.forEach((r, o) => {
-      const register = registers[r];
-      const target = outputs[o];
-      if (register.shape.length !== target.shape.length || register.shape.some((d, i) => d !== target.shape[i])) {
-        results.push(kernel('broadcastTo')([register], { shape: target.shape }, [target])[0]);
-      } else if (temporaries.has(r) && !handedOut.has(r)) {
-        handedOut.add(r);
-        results.push(register.id);
-      } else {
-        results.push(context.storage.share(register.id));
-      }
-    });
-    return results;
-  } catch (error) {
-    const handed = new Set([...handedOut].map((r) => registers[r].id));
-    for (const id of results) if (!handed.has(id)) context.storage.free(id);
-    handedOut.clear();
-    throw error;
-  } finally {
-    for (const r of temporaries) if (!handedOut.has(r)) context.storage.free(registers[r].id);
-  }
 }
