@@ -239,3 +239,28 @@ console.log(JSON.stringify({ y, shape: out.shape, weights: copy.weights.length }
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ y: [3.5, 0], shape: [1, 3, 4], weights: 6 });
   });
 });
+
+describe('@tessera/backend-cpu-wasm in a fresh npm project', () => {
+  it('registers itself on import and is the default backend, with no path or file configuration', () => {
+    writeFileSync(
+      join(project, 'use-wasm.mjs'),
+      `import assert from 'node:assert/strict';
+import { getBackend, memory, tensor } from '@tessera/core';
+import { WasmBackend } from '@tessera/backend-cpu-wasm';
+
+const x = tensor([1, 2, 3]);
+const squares = x.square();
+assert.equal(getBackend(), 'wasm');
+assert.equal(typeof WasmBackend.create, 'function');
+const result = { backend: getBackend(), squares: Array.from(await squares.data()) };
+x.dispose();
+squares.dispose();
+console.log(JSON.stringify({ ...result, bytes: memory().numBytes }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-wasm.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ backend: 'wasm', squares: [1, 4, 9], bytes: 0 });
+  });
+});

@@ -1,0 +1,202 @@
+import type { Padding, Tensor } from '@tessera/core';
+import { ArgumentError, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, matMul, tensor } from '@tessera/core';
+import { seededRandom } from '@tessera/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WasmBackend, getThreads, setThreads } from '../src/index.js';
+import type { WasmContext } from '../src/context.js';
+import { lanesOf } from '../src/threads/lanes.js';
+
+let backend: WasmBackend;
+const random = seededRandom(77);
+
+function randomTensor(shape: number[]): Tensor {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
+  return tensor(values, shape);
+}
+
+/** The kernels' view of the backend (its context is private). */
+function contextOf(b: WasmBackend): WasmContext {
+  return (b as unknown as { context: WasmContext }).context;
+}
+
+/** Runs `compute` with 1 and then 2 threads and returns both results' values. */
+async function oneAndTwo(compute: () => Tensor): Promise<[Float32Array, Float32Array]> {
+  await setThreads(1);
+  const one = compute();
+  await setThreads(2);
+  expect(lanesOf(contextOf(backend)).count).toBe(2);
+  const two = compute();
+  const result: [Float32Array, Float32Array] = [one.dataSync() as Float32Array, two.dataSync() as Float32Array];
+  one.dispose();
+  two.dispose();
+  return result;
+}
+
+beforeAll(async () => {
+  backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;
+});
+
+afterAll(async () => {
+  await setThreads(1);
+});
+
+// Starting workers takes a few hundred ms, far more on a loaded machine.
+describe('threads', { timeout: 60_000 }, () => {
+  it('starts workers in Node and reports the count in effect', async () => {
+    expect(await setThreads(2)).toBe(2);
+    expect(getThreads()).toBe(2);
+    expect(lanesOf(contextOf(backend)).count).toBe(2);
+    expect(await setThreads(1)).toBe(1);
+    expect(lanesOf(contextOf(backend)).count).toBe(1);
+  });
+
+  it('rejects a count that is not a positive integer, naming the argument', async () => {
+    await expect(setThreads(0)).rejects.toThrow(ArgumentError);
+    await expect(setThreads(1.5)).rejects.toThrow(/setThreads: count must be an integer from 1 to 64, got 1.5/);
+    expect(getThreads()).toBe(1);
+  });
+
+  const matMulShapes: [number[], number[], boolean, boolean][] = [
+    [[300, 200], [200, 190], false, false],
+    [[257, 129], [257, 65], true, false],
+    [[3, 100, 120], [90, 120], false, true],
+    [[64, 50, 40], [64, 40, 30], false, false],
+    [[1, 2000], [2000, 700], false, false],
+    [[2, 1, 2000], [700, 2000], false, true],
+    [[700, 2000], [2000, 1], false, false],
+  ];
+  for (const [sa, sb, ta, tb] of matMulShapes) {
+    it(`matMul [${sa}] x [${sb}]${ta ? ' transposeA' : ''}${tb ? ' transposeB' : ''}: 2 threads equal 1 thread exactly`, async () => {
+      const a = randomTensor(sa);
+      const b = randomTensor(sb);
+      const [one, two] = await oneAndTwo(() => matMul(a, b, ta, tb));
+      expect(two).toEqual(one);
+      a.dispose();
+      b.dispose();
+    });
+  }
+
+  const convs: { x: number[]; f: number[]; strides: number; padding: Padding; dilations: number; groups: number }[] = [
+    { x: [1, 40, 40, 16], f: [3, 3, 16, 24], strides: 1, padding: 'same', dilations: 1, groups: 1 },
+    { x: [2, 64, 64, 12], f: [5, 3, 4, 18], strides: 2, padding: [[2, 1], [0, 3]], dilations: 1, groups: 3 },
+    { x: [1, 36, 36, 8], f: [3, 3, 8, 16], strides: 1, padding: 'valid', dilations: 2, groups: 1 },
+  ];
+  for (const c of convs) {
+    const options = { strides: c.strides, padding: c.padding, dilations: c.dilations, groups: c.groups };
+    const name = `x [${c.x}] filter [${c.f}] ${JSON.stringify(options)}`;
+
+    it(`conv2d ${name}: 2 threads equal 1 thread exactly`, async () => {
+      const x = randomTensor(c.x);
+      const f = randomTensor(c.f);
+      const [one, two] = await oneAndTwo(() => conv2d(x, f, options));
+      expect(two).toEqual(one);
+      x.dispose();
+      f.dispose();
+    });
+
+    it(`conv2dBackpropInput and conv2dBackpropFilter ${name}: 2 threads equal 1 thread exactly`, async () => {
+      const x = randomTensor(c.x);
+      const f = randomTensor(c.f);
+      const y = conv2d(x, f, options);
+      const dy = randomTensor([...y.shape]);
+      const [inputOne, inputTwo] = await oneAndTwo(() => conv2dBackpropInput(dy, f, c.x, options));
+      expect(inputTwo).toEqual(inputOne);
+      const [filterOne, filterTwo] = await oneAndTwo(() => conv2dBackpropFilter(x, dy, c.f, options));
+      expect(filterTwo).toEqual(filterOne);
+      for (const t of [x, f, y, dy]) t.dispose();
+    });
+  }
+
+  it('depthwiseConv2d: 2 threads equal 1 thread exactly', async () => {
+    const x = randomTensor([2, 60, 60, 32]);
+    const f = randomTensor([3, 3, 32, 2]);
+    const [one, two] = await oneAndTwo(() => depthwiseConv2d(x, f, { padding: 'same', strides: 2 }));
+    expect(two).toEqual(one);
+    x.dispose();
+    f.dispose();
+  });
+
+  it('depthwise conv2d backprops: 2 threads equal 1 thread exactly', async () => {
+    const x = randomTensor([3, 40, 40, 16]);
+    const f = randomTensor([3, 3, 16, 1]);
+    const options = { padding: 'same' as const, groups: 16 };
+    const grouped = f.reshape([3, 3, 1, 16]);
+    const dy = randomTensor([3, 40, 40, 16]);
+    const [inputOne, inputTwo] = await oneAndTwo(() => conv2dBackpropInput(dy, grouped, x.shape, options));
+    expect(inputTwo).toEqual(inputOne);
+    const [filterOne, filterTwo] = await oneAndTwo(() => conv2dBackpropFilter(x, dy, grouped.shape, options));
+    expect(filterTwo).toEqual(filterOne);
+    for (const t of [x, f, grouped, dy]) t.dispose();
+  });
+
+  it('40 random contractions large enough to split: 2 threads equal 1 thread exactly', async () => {
+    const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+    const cases: { name: string; inputs: Tensor[]; run: (...t: Tensor[]) => Tensor }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [m, n, k] = [pick(40, 230), pick(1, 150), pick(60, 300)];
+      const [ta, tb] = [random() < 0.5, random() < 0.5];
+      const batch = random() < 0.3 ? [pick(2, 5)] : [];
+      const a = randomTensor([...batch, ...(ta ? [k, m] : [m, k])]);
+      // b shares the batch, or broadcasts against it.
+      const b = randomTensor([...(random() < 0.5 ? batch : []), ...(tb ? [n, k] : [k, n])]);
+      cases.push({ name: `matMul [${a.shape}] x [${b.shape}] ${ta} ${tb}`, inputs: [a, b], run: (x, y) => matMul(x, y, ta, tb) });
+    }
+    for (let i = 0; i < 20; i++) {
+      const groups = pick(1, 3);
+      const [inPerGroup, outPerGroup] = [pick(1, 9), pick(1, 12)];
+      const xShape = [pick(1, 3), pick(12, 40), pick(12, 40), groups * inPerGroup];
+      const filterShape = [pick(1, 4), pick(1, 4), inPerGroup, groups * outPerGroup];
+      const options = { strides: pick(1, 2), padding: random() < 0.5 ? ('same' as const) : ('valid' as const), dilations: pick(1, 2), groups };
+      const x = randomTensor(xShape);
+      const f = randomTensor(filterShape);
+      const y = conv2d(x, f, options);
+      const dy = randomTensor([...y.shape]);
+      y.dispose();
+      const which = i % 3;
+      const name = `${['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'][which]} x [${xShape}] f [${filterShape}] ${JSON.stringify(options)}`;
+      if (which === 0) cases.push({ name, inputs: [x, f, dy], run: (a, b) => conv2d(a, b, options) });
+      else if (which === 1) cases.push({ name, inputs: [x, f, dy], run: (_a, b, c) => conv2dBackpropInput(c, b, xShape, options) });
+      else cases.push({ name, inputs: [x, f, dy], run: (a, _b, c) => conv2dBackpropFilter(a, c, filterShape, options) });
+    }
+    await setThreads(1);
+    const one = cases.map((c) => c.run(...c.inputs));
+    await setThreads(2);
+    const two = cases.map((c) => c.run(...c.inputs));
+    const differing = cases
+      .filter((_, i) => {
+        const [a, b] = [one[i].dataSync(), two[i].dataSync()];
+        return a.length !== b.length || !a.every((v, j) => Object.is(v, b[j]));
+      })
+      .map((c) => c.name);
+    expect(differing).toEqual([]);
+    for (const t of [...one, ...two, ...cases.flatMap((c) => c.inputs)]) t.dispose();
+  });
+
+  it('stops a backend\'s workers when the backend is removed', async () => {
+    const extra = await WasmBackend.create({ name: 'wasm-threads-short-lived' });
+    engine.registerBackend('wasm-threads-short-lived', () => extra);
+    await engine.setBackend('wasm-threads-short-lived');
+    await setThreads(2);
+    expect(lanesOf(contextOf(extra)).count).toBe(2);
+    engine.removeBackend('wasm-threads-short-lived');
+    expect(lanesOf(contextOf(extra)).count).toBe(1);
+    await engine.setBackend('wasm');
+    expect(lanesOf(contextOf(backend)).count).toBe(2);
+  });
+
+  it('carries a worker failure back to the caller as an error', async () => {
+    await setThreads(2);
+    const context = contextOf(backend);
+    const lanes = lanesOf(context);
+    expect(lanes.count).toBe(2);
+    // A fill far past the end of the memory traps inside the worker.
+    const past = context.heap.memory.buffer.byteLength + 65536;
+    expect(() => lanes.run([[], [{ name: 'fill_32', args: [past, 0, 16] }]])).toThrow(/wasm: a worker thread failed: .*out of bounds/);
+    // The pool still works afterwards.
+    const a = randomTensor([200, 200]);
+    const [one, two] = await oneAndTwo(() => matMul(a, a));
+    expect(two).toEqual(one);
+    a.dispose();
+  });
+});
