@@ -19,7 +19,9 @@
 //           contiguous run of it (a row-broadcast input, tiles within rows), else gathered into a
 //           slot run by run along the innermost (collapsed) dimension: a copy where the input is
 //           contiguous there, a splat where it is broadcast;
-//   SPLAT   a one-element input: a slot filled once per call.
+//   SPLAT   a one-element input: a slot filled once per call;
+//   PATTERN an input that varies only along short rows (a bias of 64 channels), with tiles a whole
+//           number of rows: every tile of it is the same, so it is gathered once per call.
 // Copies move a register's tile to an output that could not be written in place (an output that is
 // an input register, or a register listed as two outputs).
 
@@ -29,6 +31,7 @@ const SLOT = 0;
 const DIRECT = 1;
 const GATHER = 2;
 const SPLAT = 3;
+const PATTERN = 4;
 
 const HEADER = 6;
 const REGISTER_WORDS = 5;
@@ -129,14 +132,19 @@ export function fused_run(plan: usize, scratch: usize, begin: i32, end: i32): vo
   const index = pointers + (<usize>numRegisters << 2);
   const tiles = (index + (<usize>rank << 2) + 15) & ~(<usize>15);
 
-  // Slots are fixed per call; one-element inputs are splat into theirs once.
+  // Slots are fixed per call; one-element inputs are splat into theirs once, and row patterns
+  // gathered once (tiles start at begin + k·tileLength, the same place in a row for every k).
   for (let r = 0; r < numRegisters; r++) {
     const record = registers + (<usize>(r * REGISTER_WORDS) << 2);
     const kind = word(record, 0);
-    if (kind == SLOT || kind == SPLAT) {
-      store<usize>(pointers + (<usize>r << 2), tiles + <usize>word(record, 1) * slotBytes);
+    const slot = tiles + <usize>word(record, 1) * slotBytes;
+    if (kind == SLOT || kind == SPLAT) store<usize>(pointers + (<usize>r << 2), slot);
+    if (kind == SPLAT) splat(slot, <usize>word(record, 3), word(record, 2), tileLength);
+    if (kind == PATTERN) {
+      const strides = strideArea + (<usize>word(record, 4) << 2);
+      const n = min(tileLength, end - begin);
+      store<usize>(pointers + (<usize>r << 2), gather(slot, <usize>word(record, 3), word(record, 2), strides, shape, index, rank, begin, n));
     }
-    if (kind == SPLAT) splat(tiles + <usize>word(record, 1) * slotBytes, <usize>word(record, 3), word(record, 2), tileLength);
   }
 
   for (let start = begin; start < end; start += tileLength) {

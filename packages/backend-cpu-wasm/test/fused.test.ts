@@ -182,6 +182,23 @@ describe('runFused: programs', () => {
     check(program, [row, column, middle, half, row], shape);
   });
 
+  it('rows repeated in every tile (patterns), also rows longer than a crowded program\'s tile', () => {
+    // Twenty live registers shrink the tile to 256 elements; rows of 3, 64, 400 and 512 repeat.
+    for (const cols of [3, 64, 400, 512, 513]) {
+      const x = make([7, cols], F, cols);
+      const row = make([cols], F, cols + 1);
+      const column = make([7, 1], F, cols + 2);
+      const instructions: FusedInstruction[] = [];
+      for (let k = 0; k < 20; k++) instructions.push(instruction(k % 2 === 0 ? 'sub' : 'mul', [k % 3, 3 + k - 1 < 3 ? 1 : 2 + k], [F, F]));
+      const n = 3 + instructions.length;
+      const summed: FusedInstruction[] = [...instructions];
+      for (let k = 0; k < 19; k++) summed.push(instruction('add', [k === 0 ? 3 : n + k - 1, 4 + k], [F, F]));
+      const program: FusedProgram = { numInputs: 3, instructions: summed, outputs: [n + 18, 4] };
+      check(program, [x, row, column], [7, cols]);
+      check(program, [row, x, column], [7, cols]);
+    }
+  });
+
   it('a region of one element, and regions whose rank exceeds every input', () => {
     const one = tensor([2.5]);
     const s = tensor(-1.25);

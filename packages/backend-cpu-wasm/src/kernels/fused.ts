@@ -17,9 +17,13 @@ const SLOT = 0;
 const DIRECT = 1;
 const GATHER = 2;
 const SPLAT = 3;
+const PATTERN = 4;
 
-/** How an input reaches its register for one call: in place, gathered, splat once, or never read. */
-type InputLayout = 'direct' | 'gather' | 'splat' | 'unused';
+/**
+ * How an input reaches its register for one call: in place, gathered per tile, splat once, gathered
+ * once (short rows repeated: every tile of it is the same), or never read.
+ */
+type InputLayout = 'direct' | 'gather' | 'splat' | 'pattern' | 'unused';
 
 /** The tile area aimed at (the L1 data cache of current desktop cores is 32 to 48 KiB). */
 const TILE_BUDGET_BYTES = 32 * 1024;
@@ -120,13 +124,13 @@ function compile(program: FusedProgram, inputDTypes: readonly DType[], layouts: 
   const take = (): number => free.pop() ?? numSlots++;
   for (let r = 0; r < numInputs; r++) {
     const layout = lastUse[r] < 0 ? 'unused' : layouts[r];
-    kinds[r] = layout === 'direct' ? DIRECT : layout === 'gather' ? GATHER : layout === 'splat' ? SPLAT : SLOT;
-    // A gathered input's slot is refilled at each tile's start and free after its last read; a
-    // splat one is filled once per call, so it is never reused.
-    if (layout === 'gather' || layout === 'splat') slots[r] = take();
+    kinds[r] = { direct: DIRECT, gather: GATHER, splat: SPLAT, pattern: PATTERN, unused: SLOT }[layout];
+    // A gathered input's slot is refilled at each tile's start and free after its last read; splat
+    // and pattern ones are filled once per call, so they are never reused.
+    if (layout === 'gather' || layout === 'splat' || layout === 'pattern') slots[r] = take();
   }
   const releaseAfter = (k: number, r: number) => {
-    if (slots[r] >= 0 && kinds[r] !== SPLAT && lastUse[r] === k) free.push(slots[r]);
+    if (slots[r] >= 0 && kinds[r] !== SPLAT && kinds[r] !== PATTERN && lastUse[r] === k) free.push(slots[r]);
   };
   run.forEach(({ dst: r, args }, k) => {
     // The destination is taken before the arguments are released: no instruction writes over its
@@ -261,9 +265,13 @@ function layoutOf(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[])
     if (lead < 0 || x.shape.some((d, i) => d !== 1 && d !== outShape[lead + i])) return undefined;
   }
   const { shape, strides } = collapse(outShape, inputs.map((x) => broadcastStrides(x.shape, outShape)));
-  const layouts = inputs.map((x): InputLayout => {
+  const last = shape.length - 1;
+  const layouts = inputs.map((x, i): InputLayout => {
     const size = sizeOf(x.shape);
-    return size === total ? 'direct' : size === 1 ? 'splat' : 'gather';
+    if (size === total) return 'direct';
+    if (size === 1) return 'splat';
+    const rowOnly = strides[i][last] === 1 && strides[i].every((s, d) => d === last || s === 0);
+    return rowOnly && shape[last] <= MAX_TILE / 2 ? 'pattern' : 'gather';
   });
   return { layouts, total, shape, strides };
 }
@@ -275,7 +283,7 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   const tileLength = rowAlignedTile(program.tileLength, call);
   const numRegisters = kinds.length;
   const rank = call.shape.length;
-  const numGathers = kinds.filter((k) => k === GATHER).length;
+  const numGathers = kinds.filter((k) => k === GATHER || k === PATTERN).length;
   const numInstructions = instructions.length / 5;
   const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank;
   const words = new Int32Array(size);
@@ -289,8 +297,8 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
     if (kind === DIRECT) {
       const address = r < inputs.length ? context.address(inputs[r]) : context.address(results[directOutput[r]]);
       words.set([DIRECT, address, shiftOf(r), 0, 0], at);
-    } else if (kind === GATHER) {
-      words.set([GATHER, slots[r], shiftOf(r), context.address(inputs[r]), strideAt - strideBase], at);
+    } else if (kind === GATHER || kind === PATTERN) {
+      words.set([kind, slots[r], shiftOf(r), context.address(inputs[r]), strideAt - strideBase], at);
       words.set(call.strides[r], strideAt);
       strideAt += rank;
     } else if (kind === SPLAT) {
@@ -326,15 +334,17 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
 }
 
 /**
- * The tile length for one call: where an input is broadcast along rows (contiguous along the
- * innermost dimension, repeated along an outer one), tiles that split rows evenly let the
- * interpreter read that input in place instead of gathering it.
+ * The tile length for one call: a whole number of rows where an input repeats along short rows (so
+ * every tile of it is the same), else rows split evenly where an input is broadcast along longer
+ * rows (so it is read in place rather than gathered).
  */
 function rowAlignedTile(tileLength: number, call: CallLayout): number {
   const inner = call.shape[call.shape.length - 1];
+  // A pattern's rows may be longer than the program's tile (at most MAX_TILE / 2): one row a tile then.
+  if (call.layouts.includes('pattern')) return inner * Math.max(1, Math.floor(tileLength / inner));
   const rank = call.shape.length;
   const rowBroadcast = call.layouts.some((l, i) => l === 'gather' && call.strides[i][rank - 1] === 1);
-  if (!rowBroadcast || inner < MIN_TILE / 2) return tileLength;
+  if (!rowBroadcast) return tileLength;
   const parts = Math.ceil(inner / tileLength);
   return inner % parts === 0 ? inner / parts : tileLength;
 }
