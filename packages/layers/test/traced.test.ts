@@ -1,6 +1,5 @@
-// Runs once @tessera/tracer lands on main: move this file into test/ and add "@tessera/tracer":
-// "workspace:^" to this package's dependencies. Checked on 2026-11-23 against branch wip/tracer
-// (commit 7faad98): 146 tests passed on the reference backend.
+// The traced half of the fixture suite: every Keras fixture through trace(), weights built inside a
+// first trace, and a stateful layer's assignAdd as an ordered effect of the graph.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Tensor, type Variable, dispose, ones, setBackend, tensor } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
@@ -17,7 +16,7 @@ import {
   type LayerShape,
   deserializeLayer,
 } from '../src/index.js';
-import { type FixtureCase, decode, expectArrayClose, fixtures } from '../test/helpers.js';
+import { type FixtureCase, decode, expectArrayClose, fixtures } from './helpers.js';
 
 beforeAll(async () => {
   await setBackend(registerReferenceBackend());
