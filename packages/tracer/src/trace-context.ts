@@ -106,6 +106,9 @@ export class Trace implements Interpreter, DataOwner {
     if (t instanceof Variable) return this.readVariable(t);
     const parent = this.settings.parent;
     if (parent !== undefined) return this.capture(t);
+    // Abstract evaluation inside a trace (a layer's output shape while a model is traced): an outer
+    // symbolic tensor is only a shape here.
+    if (data instanceof SymbolicData && this.settings.abstract === true) return this.constant(t);
     if (data instanceof SymbolicData) {
       throw new TraceError(
         `trace: a symbolic tensor of another trace (shape [${t.shape.join(',')}]) was used while tracing '${this.settings.functionName}'; ` +

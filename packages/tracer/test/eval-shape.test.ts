@@ -119,6 +119,17 @@ describe('evalShape: shapes and dtypes', () => {
     expect(inner.traceCount).toBe(0);
   });
 
+  it('works inside a function being traced, where outer symbolic tensors are shapes only', () => {
+    const seen: unknown[] = [];
+    const f = trace((x: Tensor) => {
+      seen.push(evalShape((y: Tensor) => concat([y, x], 1), { shape: [2, null] }));
+      return x.mul(2);
+    });
+    expect(f(tensor([[1], [2]])).arraySync()).toEqual([[2], [4]]);
+    expect(seen).toEqual([{ shape: [2, null], dtype: 'float32' }]);
+    expect(f.traceCount).toBe(1);
+  });
+
   it('reports an int32 result of an int32 spec, and float32 when the dtype is left out', () => {
     expect(evalShape((i: Tensor) => i.add(1).sum(0), { shape: [null, 2], dtype: 'int32' })).toEqual({ shape: [2], dtype: 'int32' });
     expect(evalShape((x: Tensor) => x, { shape: [3] })).toEqual({ shape: [3], dtype: 'float32' });
