@@ -11,12 +11,12 @@ import type { Config } from '../src/index.js';
 export const TEST_BACKEND = process.env.TESSERA_TEST_BACKEND ?? 'reference';
 const BACKEND_PACKAGES: Record<string, string> = { wasm: '@tessera/backend-cpu-wasm', webgpu: '@tessera/backend-webgpu' };
 
-/** Registers and selects {@link TEST_BACKEND}; for a `beforeAll`. */
-export async function useTestBackend(): Promise<void> {
-  if (TEST_BACKEND === 'reference') registerReferenceBackend();
-  else await import(/* @vite-ignore */ BACKEND_PACKAGES[TEST_BACKEND] ?? TEST_BACKEND);
-  await setBackend(TEST_BACKEND);
-  if (getBackend() !== TEST_BACKEND) throw new Error(`the fixture suites were asked for backend '${TEST_BACKEND}' but run on '${getBackend()}'`);
+/** Registers and selects a backend (`reference`, `wasm`, `webgpu`); for a `beforeAll`. */
+export async function useBackend(name: string): Promise<void> {
+  if (name === 'reference') registerReferenceBackend();
+  else await import(/* @vite-ignore */ BACKEND_PACKAGES[name] ?? name);
+  await setBackend(name);
+  if (getBackend() !== name) throw new Error(`the fixture suites were asked for backend '${name}' but run on '${getBackend()}'`);
 }
 
 export interface EncodedArray {

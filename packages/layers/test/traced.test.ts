@@ -1,11 +1,10 @@
-// The traced half of the fixture suite: every Keras fixture through trace(), weights built inside a
-// first trace, and a stateful layer's assignAdd as an ordered effect of the graph.
+// The traced half of the fixture suite: every Keras fixture through trace() (fixture-suites.ts),
+// weights built inside a first trace, and a stateful layer's assignAdd as an ordered effect of the graph.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Tensor, type Variable, dispose, memory, ones, tensor } from '@tessera/core';
+import { type Tensor, type Variable, dispose, ones, tensor } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import {
   BatchNormalization,
-  type CallArgs,
   Conv2D,
   Dense,
   GRU,
@@ -13,70 +12,13 @@ import {
   Layer,
   type LayerInputs,
   type LayerShape,
-  deserializeLayer,
 } from '../src/index.js';
-import { type FixtureCase, TEST_BACKEND, decode, expectArrayClose, extraCases, extraMask, fixtures, useTestBackend } from './helpers.js';
+import { describeTracedFixtures } from './fixture-suites.js';
+import { TEST_BACKEND, useBackend } from './helpers.js';
 
-beforeAll(useTestBackend);
+beforeAll(() => useBackend(TEST_BACKEND));
 
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional']);
-
-describe(`traced layers on the ${TEST_BACKEND} backend match Keras`, () => {
-  it.each(fixtures.cases.filter((c) => c.check === 'values').map((c) => [c.name, c] as const))('%s', (_name, c: FixtureCase) => {
-    const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
-    const shapes = c.inputs!.map((i) => i.shape);
-    layer.build(c.input_is_list ? shapes : shapes[0]);
-    const weights = c.weights!.map(decode);
-    layer.setWeights(weights);
-    const inputs = c.inputs!.map(decode);
-    const args: CallArgs = {};
-    if (c.kwargs?.training !== undefined) args.training = c.kwargs.training;
-    if (c.kwargs?.return_attention_scores) args.returnAttentionScores = true;
-    if (c.kwargs?.use_causal_mask) args.useCausalMask = true;
-    const mask = c.mask === undefined ? null : Array.isArray(c.mask) ? c.mask.map((m) => (m === null ? null : decode(m))) : decode(c.mask);
-    const attentionMask = c.attention_mask === undefined ? null : decode(c.attention_mask);
-    const f = trace((xs: Tensor[], m: unknown, a: unknown) =>
-      layer.apply(c.input_is_list ? xs : xs[0], { ...args, mask: m as CallArgs['mask'], attentionMask: a }),
-    );
-    const out = f(inputs, mask, attentionMask);
-    const outs = Array.isArray(out) ? out : [out];
-    const tol = RECURRENT.has(c.class_name) ? 1e-4 : 1e-5;
-    outs.forEach((o, i) => expectArrayClose(o, c.outputs![i], tol, `${c.name} traced output ${i}`));
-    if (c.weights_after) layer.weights.forEach((w, i) => expectArrayClose(w, c.weights_after![i], tol, `${c.name} traced weight ${i}`));
-    expect(f.traceCount).toBe(1);
-    dispose([weights, inputs, outs, mask, attentionMask]);
-    layer.dispose();
-  });
-});
-
-describe(`traced extra Keras cases on the ${TEST_BACKEND} backend`, () => {
-  it.each(extraCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const before = memory().numTensors;
-    const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
-    const shapes = c.inputs.map((i) => i.shape);
-    layer.build(c.is_list ? shapes : shapes[0]);
-    const weights = c.weights.map((w) => tensor(w.values, w.shape));
-    layer.setWeights(weights);
-    const xs = c.inputs.map((i) => tensor(i.values, i.shape));
-    const mask = extraMask(c);
-    const f = trace((inputs: Tensor[], m: unknown) =>
-      layer.apply(c.is_list ? inputs : inputs[0], { mask: m as CallArgs['mask'], useCausalMask: c.kw.use_causal_mask === true }),
-    );
-    const out = f(xs, mask ?? null);
-    const outs = (Array.isArray(out) ? out : [out]) as Tensor[];
-    expect(outs.length).toBe(c.outputs.length);
-    outs.forEach((o, k) => {
-      expect(o.shape).toEqual(c.outputs[k].shape);
-      const got = Array.from(o.dataSync() as Float32Array);
-      got.forEach((v, i) => expect(Math.abs(v - c.outputs[k].values[i]), `${c.name} traced output ${k}[${i}]`).toBeLessThan(1e-4));
-    });
-    expect(f.traceCount).toBe(1);
-    f.dispose();
-    dispose([weights, xs, outs, mask]);
-    layer.dispose();
-    expect(memory().numTensors).toBe(before);
-  });
-});
+describeTracedFixtures(TEST_BACKEND);
 
 describe(`layers under trace on the ${TEST_BACKEND} backend`, () => {
   it('a running sum counts every traced call (assignAdd as an ordered effect)', () => {
