@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor, Variable } from '@tessera/core';
 import { ArgumentError, TraceError, concat, engine, matMul, memory, setBackend, tensor, variable, zeros } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
-import { cond, evalShape, trace } from '../src/index.js';
+import { cond, evalShape, trace, whileLoop } from '../src/index.js';
 
 /** Every kernel the active backend runs, and every value written to or read from it, counted. */
 const counts = { kernels: 0, writes: 0, reads: 0 };
@@ -109,13 +109,24 @@ describe('evalShape: shapes and dtypes', () => {
     bias.dispose();
   });
 
-  it('follows cond branches and inlines traced functions without tracing them', () => {
+  it('follows cond branches and while loops, and inlines traced functions without tracing them', () => {
     const inner = trace((x: Tensor) => x.mul(2));
-    const spec = evalShape(
-      (x: Tensor) => cond(x.sum().greater(0), () => inner(x).exp(), () => x.neg()),
+    let spec: unknown;
+    const done = effects(() => {
+      spec = evalShape(
+        (x: Tensor) => {
+          const picked = cond(x.sum().greater(0), () => inner(x).exp(), () => x.neg());
+          const [, looped] = whileLoop((i: Tensor) => i.less(3), (i: Tensor, acc: Tensor) => [i.add(1), acc.mul(2)], [tensor(0), x.sum(1)]);
+          return [picked, looped];
+        },
+        { shape: [null, 5], dtype: 'float32' },
+      );
+    });
+    expect(spec).toEqual([
       { shape: [null, 5], dtype: 'float32' },
-    );
-    expect(spec).toEqual({ shape: [null, 5], dtype: 'float32' });
+      { shape: [null], dtype: 'float32' },
+    ]);
+    expect(done).toEqual({ kernels: 0, writes: 0, reads: 0, tensors: 0, bytes: 0 });
     expect(inner.traceCount).toBe(0);
   });
 
