@@ -213,13 +213,13 @@ await setBackend(42);
 describe('@tessera/layers in a fresh npm project', () => {
   // The registry finds layer classes lazily because the wrappers and the registry import each other;
   // in a bundle that cycle becomes module order, so rebuild a wrapper from its config on the build.
-  it('runs a Dense layer and rebuilds a Bidirectional LSTM from its Keras config', () => {
+  it('runs a Dense layer, rebuilds a Bidirectional LSTM from its Keras config, infers a custom layer\'s output shape', () => {
     writeFileSync(
       join(project, 'use-layers.mjs'),
       `import assert from 'node:assert/strict';
 import { setBackend, tensor } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
-import { Bidirectional, Dense, LSTM, deserializeLayer, serializeLayer } from '@tessera/layers';
+import { Bidirectional, Dense, LSTM, Layer, deserializeLayer, serializeLayer } from '@tessera/layers';
 
 registerReferenceBackend();
 await setBackend('reference');
@@ -230,13 +230,54 @@ const y = Array.from(await dense.apply(tensor([[1, 1, 1]])).data());
 const copy = deserializeLayer(serializeLayer(new Bidirectional({ layer: new LSTM({ units: 2, returnSequences: true }) })));
 assert.ok(copy instanceof Bidirectional);
 const out = copy.apply(tensor([[[1, 0], [0, 1], [1, 1]]]));
-console.log(JSON.stringify({ y, shape: out.shape, weights: copy.weights.length }));
+// A custom layer with only call: its output shape comes from the tracer's evalShape.
+class FlattenRows extends Layer {
+  call(x) {
+    return x.reshape([x.shape[0], -1]);
+  }
+}
+const inferred = new FlattenRows().computeOutputShape([null, 3, 4]);
+console.log(JSON.stringify({ y, shape: out.shape, weights: copy.weights.length, inferred }));
 `,
     );
     const { status, output } = run(process.execPath, ['use-layers.mjs'], project);
     expect(output).not.toMatch(/Error/);
     expect(status).toBe(0);
-    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ y: [3.5, 0], shape: [1, 3, 4], weights: 6 });
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ y: [3.5, 0], shape: [1, 3, 4], weights: 6, inferred: [null, 12] });
+  });
+});
+
+describe('@tessera/tracer in a fresh npm project', () => {
+  it('traces a function once and runs its optimized graph, with a variable written on every call; evalShape gives a spec', () => {
+    writeFileSync(
+      join(project, 'use-tracer.mjs'),
+      `import { setBackend, tensor, variable } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+import { evalShape, trace } from '@tessera/tracer';
+
+registerReferenceBackend();
+await setBackend('reference');
+const calls = variable(tensor(0));
+const f = trace((x) => {
+  calls.assignAdd(1);
+  return x.mul(2).add(1).relu();
+});
+const first = Array.from(await f(tensor([1, -3])).data());
+const second = Array.from(await f(tensor([4, 0])).data());
+const spec = evalShape((x) => x.matMul(tensor([[1], [2]])), { shape: [null, 2] });
+console.log(JSON.stringify({ first, second, traceCount: f.traceCount, calls: calls.dataSync()[0], spec }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-tracer.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({
+      first: [3, 0],
+      second: [9, 1],
+      traceCount: 1,
+      calls: 2,
+      spec: { shape: [null, 1], dtype: 'float32' },
+    });
   });
 });
 
