@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { Graph } from './graph.js';
+import type { FusedProgram, Graph } from './graph.js';
 import type { OpDef, TensorInfo } from './ops/op.js';
 import type { AttrsOf, OpName } from './ops/primitives.js';
 import type { Shape } from './shape.js';
@@ -14,6 +14,11 @@ export interface DataOwner {
   readSync(id: DataId): TypedArray;
   /** Drops one reference to the data; storage is released with its last reference. */
   free(id: DataId): void;
+  /**
+   * Called before any value read (`data`, `dataSync`, `item`, `array`, `Symbol.toPrimitive`): an owner
+   * whose tensors have no values yet (a trace recording a graph) throws an error that explains why.
+   */
+  assertReadable?(what: string, tensor: TensorInfo): void;
 }
 
 export interface KernelInput extends TensorInfo {
@@ -55,6 +60,13 @@ export interface Backend extends DataOwner {
   memory(): BackendMemory;
   /** Optional whole-graph compilation for traced functions. */
   compile?(graph: Graph): Executable;
+  /**
+   * Optional: runs a fused elementwise region in one pass (its own tile-wise interpreter or generated
+   * code). Registers `0..numInputs-1` are `inputs`, broadcast to the region's shape (the outputs'
+   * shape); returns one handle per `program.outputs`. Without it the tracer's executor runs the
+   * program one instruction at a time on the kernels.
+   */
+  runFused?(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[];
   /** Releases everything; the backend is unusable afterwards. */
   dispose?(): void;
 }

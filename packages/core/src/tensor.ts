@@ -160,6 +160,7 @@ export class Tensor implements TensorInfo {
 
   private assertReadable(what: string): void {
     if (this.isDisposed) throw new DisposedError(`${what}: tensor ${this.id} (shape ${formatShape(this.shape)}) was disposed`);
+    this.owner.assertReadable?.(what, this);
   }
 
   /** The values, flat and row-major, in a fresh typed array. The portable way to read (works on every backend). */
@@ -176,10 +177,12 @@ export class Tensor implements TensorInfo {
 
   /** The values as nested JS arrays (booleans for `bool`). */
   async array(): Promise<NestedArray> {
+    this.assertReadable('array');
     return toNested(await this.data(), this.shape, this.dtype);
   }
 
   arraySync(): NestedArray {
+    this.assertReadable('arraySync');
     return toNested(this.dataSync(), this.shape, this.dtype);
   }
 
@@ -194,6 +197,7 @@ export class Tensor implements TensorInfo {
 
   /** Lets `t + 1` and `` `${t}` `` work eagerly; inside `trace` it throws a TraceError. */
   [Symbol.toPrimitive](hint: string): number | string {
+    this.assertReadable('Symbol.toPrimitive');
     if (hint === 'string') return this.format(this.dataSync());
     if (this.size !== 1) {
       throw new ArgumentError(
@@ -214,6 +218,7 @@ export class Tensor implements TensorInfo {
 
   /** Prints the values to the console (eager only). */
   print(): void {
+    this.assertReadable('print');
     console.log(this.format(this.dataSync()));
   }
 

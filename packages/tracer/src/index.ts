@@ -1,2 +1,15 @@
-/** @tessera/tracer: `trace(fn)`, graph mode with fusion for Tessera. Not implemented yet; issue 4 fills this package. */
-export {};
+/**
+ * @tessera/tracer: `trace(fn)` records a function into a graph, optimizes it (fusion, folding,
+ * memory planning) and runs it, with TensorFlow's `tf.function` tracing semantics; `cond` and
+ * `whileLoop` for data-dependent control flow.
+ */
+export { trace } from './traced-function.js';
+export type { TensorSpec, TraceOptions, TracedFunction } from './traced-function.js';
+export { ConcreteFunction, lowerVariables } from './concrete-function.js';
+export type { InputSpec, LoweredGraph } from './concrete-function.js';
+export { config } from './config.js';
+export { cond, whileLoop } from './control-flow.js';
+export { GraphExecutor, lastUseSchedule } from './executor.js';
+export { formatGraph, graphToDot } from './format.js';
+export { optimize, planMemory } from './passes/index.js';
+export type { MemoryPlan, OptimizeOptions } from './passes/index.js';

@@ -1,0 +1,157 @@
+import type { Backend, DType, Executable, Graph, GraphNode, KernelInput, Shape } from '@tessera/core';
+import { BackendError, Tensor, Variable, engine } from '@tessera/core';
+import type { FreeSchedule } from './executor.js';
+import { GraphExecutor } from './executor.js';
+import { formatGraph, graphToDot } from './format.js';
+import type { Dim } from './graph-builder.js';
+import { replayGraph } from './replay.js';
+import { hasSymbolicShapes, resolveShapes } from './shapes.js';
+import { fillTemplate, formatDims } from './structure.js';
+
+/** One traced input of a concrete function: its dtype and shape, `null` where the dimension is symbolic. */
+export interface InputSpec {
+  readonly path: string;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+}
+
+/**
+ * A graph with variables as resources turned into plain inputs and outputs, the form handed to
+ * `backend.compile`: each `readVariable` becomes an input after the graph's own, each
+ * `assignVariable` an output after the graph's own, in order.
+ */
+export interface LoweredGraph {
+  readonly graph: Graph;
+  readonly reads: readonly Variable[];
+  readonly writes: readonly Variable[];
+}
+
+export function lowerVariables(graph: Graph): LoweredGraph {
+  const reads: Variable[] = [];
+  const writes: Variable[] = [];
+  const inputs = [...graph.inputs];
+  const outputs = [...graph.outputs];
+  const nodes: GraphNode[] = [];
+  for (const node of graph.nodes) {
+    if (node.op === 'readVariable') {
+      reads.push(node.attrs.variable as Variable);
+      inputs.push(node.outputs[0]);
+    } else if (node.op === 'assignVariable') {
+      writes.push(node.attrs.variable as Variable);
+      outputs.push(node.inputs[0]);
+    } else {
+      nodes.push(node);
+    }
+  }
+  return { graph: { values: graph.values, nodes, inputs, outputs }, reads, writes };
+}
+
+/** Runs a graph through `backend.compile`'s executable, variables passed in and written back. */
+class CompiledRunner {
+  private readonly lowered: LoweredGraph;
+  private readonly executable: Executable;
+
+  constructor(
+    graph: Graph,
+    private readonly backend: Backend,
+  ) {
+    this.lowered = lowerVariables(graph);
+    this.executable = backend.compile!(this.lowered.graph);
+  }
+
+  run(inputs: readonly KernelInput[], outputShapes: (inputs: readonly KernelInput[]) => Shape[]): KernelInput[] {
+    const { graph, reads, writes } = this.lowered;
+    const variableInputs = reads.map((v) => ({ id: v.dataId, shape: v.shape, dtype: v.dtype }));
+    const shapes = outputShapes(inputs);
+    const handles = this.executable.run([...inputs, ...variableInputs]);
+    const numOutputs = graph.outputs.length - writes.length;
+    writes.forEach((v, i) => v.replaceData(handles[numOutputs + i]));
+    return shapes.map((shape, i) => ({ id: handles[i], shape, dtype: graph.values.get(graph.outputs[i])!.dtype }));
+  }
+
+  dispose(): void {
+    this.executable.dispose();
+  }
+}
+
+/**
+ * One trace of a function: the graph recorded for one input signature, optimized, and run on each
+ * call. `toString()` prints the graph, `toDot()` draws it. TensorFlow's `ConcreteFunction`.
+ */
+export class ConcreteFunction {
+  private readonly runners = new Map<Backend, GraphExecutor | CompiledRunner>();
+  private readonly symbolic: boolean;
+
+  constructor(
+    readonly name: string,
+    readonly inputSpec: readonly InputSpec[],
+    /** The graph as traced, before optimization. */
+    readonly tracedGraph: Graph,
+    /** The optimized graph that runs. */
+    readonly graph: Graph,
+    private readonly outputTemplate: unknown,
+    /** Variables this trace created (only a function's first trace may). */
+    readonly createdVariables: readonly Variable[],
+    private readonly freeSchedule?: FreeSchedule,
+  ) {
+    this.symbolic = hasSymbolicShapes(graph);
+  }
+
+  /** Runs the optimized graph on the active backend; returns the function's result tree. */
+  call(inputs: readonly Tensor[]): unknown {
+    const backend = engine.backend;
+    const kernelInputs = inputs.map((t, i): KernelInput => {
+      engine.assertUsable(this.name, this.inputSpec[i].path, t);
+      if (t.owner !== backend) {
+        throw new BackendError(
+          `${this.name}: ${this.inputSpec[i].path} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`,
+        );
+      }
+      return { id: t.dataId, shape: t.shape, dtype: t.dtype };
+    });
+    const runner = this.runner(backend);
+    const outputs = runner instanceof GraphExecutor ? runner.run(kernelInputs) : runner.run(kernelInputs, (given) => this.outputShapes(given));
+    return fillTemplate(
+      this.outputTemplate,
+      outputs.map((o) => new Tensor({ shape: o.shape, dtype: o.dtype }, backend, o.id)),
+    );
+  }
+
+  /** Runs the traced graph op by op through the engine, so enclosing tapes record it. */
+  replay(inputs: readonly Tensor[]): unknown {
+    return fillTemplate(this.outputTemplate, replayGraph(this.tracedGraph, inputs));
+  }
+
+  /** The optimized graph as text. */
+  toString(): string {
+    const signature = this.inputSpec.map((s) => `${s.path}: ${s.dtype}${formatDims(s.shape)}`).join(', ');
+    return `ConcreteFunction ${this.name}(${signature})\n${formatGraph(this.graph)}`;
+  }
+
+  /** The optimized graph in Graphviz DOT. */
+  toDot(): string {
+    return graphToDot(this.graph, this.name);
+  }
+
+  /** Releases what the compiled forms hold on each backend (uploaded constants). */
+  dispose(): void {
+    for (const runner of this.runners.values()) runner.dispose();
+    this.runners.clear();
+  }
+
+  private runner(backend: Backend): GraphExecutor | CompiledRunner {
+    let runner = this.runners.get(backend);
+    if (runner === undefined) {
+      runner = backend.compile !== undefined ? new CompiledRunner(this.graph, backend) : new GraphExecutor(this.graph, backend, this.freeSchedule);
+      this.runners.set(backend, runner);
+    }
+    return runner;
+  }
+
+  private outputShapes(inputs: readonly KernelInput[]): Shape[] {
+    const graph = this.graph;
+    if (!this.symbolic) return graph.outputs.map((id) => graph.values.get(id)!.shape as Shape);
+    const shapes = resolveShapes(graph, inputs.map((i) => i.shape));
+    return graph.outputs.map((id) => shapes.get(id)!);
+  }
+}
