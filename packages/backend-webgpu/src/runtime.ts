@@ -56,6 +56,11 @@ export interface Program {
   readonly key: string;
   readonly inputs: readonly ProgramInput[];
   readonly outputDType: DType;
+  /**
+   * Several outputs (a fused region): bound as `y0..yk` instead of `y`, one storage each, all of
+   * `outputElements` elements. `outputDType` is ignored when this is given.
+   */
+  readonly outputDTypes?: readonly DType[];
   /** Op parameters as i32 words (floats through `f32Bits`), read in WGSL with `q(k)` / `qf(k)`. */
   readonly params: readonly number[];
   /** Module-scope WGSL (functions, workgroup arrays). */
@@ -115,7 +120,19 @@ export class GpuRuntime {
   /** Records one program; returns its output handle (a fresh one unless `into` is given). */
   run(program: Program, outputElements: number, into?: Handle): Handle {
     const output = into ?? this.allocate(outputElements, program.outputDType);
-    if (program.threads === 0) return output;
+    this.record(program, [output]);
+    return output;
+  }
+
+  /** Records a program with `program.outputDTypes` outputs of `outputElements` each; returns their fresh handles. */
+  runMany(program: Program, outputElements: number): Handle[] {
+    const outputs = program.outputDTypes!.map((dtype) => this.allocate(outputElements, dtype));
+    this.record(program, outputs);
+    return outputs;
+  }
+
+  private record(program: Program, outputs: readonly Handle[]): void {
+    if (program.threads === 0) return;
     const pipeline = this.pipeline(program);
     const params = new Int32Array(MAX_PARAMS);
     if (program.params.length > MAX_PARAMS - RESERVED_PARAMS) {
@@ -131,7 +148,9 @@ export class GpuRuntime {
       const { buffer, bytes } = input.handle.storage;
       entries.push({ binding: k + 1, resource: { buffer, size: bytes } });
     });
-    entries.push({ binding: program.inputs.length + 1, resource: { buffer: output.storage.buffer, size: output.storage.bytes } });
+    outputs.forEach((output, k) => {
+      entries.push({ binding: program.inputs.length + 1 + k, resource: { buffer: output.storage.buffer, size: output.storage.bytes } });
+    });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -142,7 +161,6 @@ export class GpuRuntime {
     this.pool.release(uniform);
     this.dispatches++;
     if (++this.recorded >= DISPATCHES_PER_SUBMIT) this.flush();
-    return output;
   }
 
   /** Submits whatever is recorded. */
@@ -202,7 +220,8 @@ export class GpuRuntime {
   private pipeline(program: Program): GPUComputePipeline {
     const size = program.workgroupSize ?? 64;
     const types = program.inputs.map((x) => WGSL_TYPE[x.dtype]).join(',');
-    const key = `${program.key}|${types}->${WGSL_TYPE[program.outputDType]}|${size}`;
+    const outputTypes = (program.outputDTypes ?? [program.outputDType]).map((dtype) => WGSL_TYPE[dtype]).join(',');
+    const key = `${program.key}|${types}->${outputTypes}|${size}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const module = this.device.createShaderModule({ code: shaderSource(program, size), label: program.key });
@@ -218,7 +237,13 @@ export function shaderSource(program: Program, workgroupSize: number): string {
   const bindings = program.inputs.map(
     (input, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<${WGSL_TYPE[input.dtype]}>;`,
   );
-  bindings.push(`@group(0) @binding(${program.inputs.length + 1}) var<storage, read_write> y: array<${WGSL_TYPE[program.outputDType]}>;`);
+  if (program.outputDTypes === undefined) {
+    bindings.push(`@group(0) @binding(${program.inputs.length + 1}) var<storage, read_write> y: array<${WGSL_TYPE[program.outputDType]}>;`);
+  } else {
+    program.outputDTypes.forEach((dtype, k) => {
+      bindings.push(`@group(0) @binding(${program.inputs.length + 1 + k}) var<storage, read_write> y${k}: array<${WGSL_TYPE[dtype]}>;`);
+    });
+  }
   return `${PRELUDE}
 ${bindings.join('\n')}
 ${program.helpers ?? ''}
