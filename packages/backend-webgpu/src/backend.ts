@@ -116,6 +116,9 @@ export class WebGPUBackend implements Backend {
     if (handle.freed) return;
     handle.freed = true;
     if (--handle.storage.refs === 0) {
+      const pending = handle.storage.pending;
+      handle.storage.pending = undefined;
+      pending?.drop();
       this.numBytes -= handle.storage.bytes;
       this.storages--;
       if (this.lostMessage === undefined && !this.disposed) this.runtime.pool.release(handle.storage.buffer);
@@ -147,6 +150,12 @@ export class WebGPUBackend implements Backend {
   handle(id: DataId, what: string): Handle {
     const handle = id as Handle;
     if (handle.freed) throw new BackendError(`webgpu: ${what}: use of freed data`);
+    const pending = handle.storage.pending;
+    if (pending !== undefined) {
+      // A contraction whose epilogue took its place: compute the raw result after all, now it is used.
+      handle.storage.pending = undefined;
+      pending.run();
+    }
     return handle;
   }
 

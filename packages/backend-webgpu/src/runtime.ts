@@ -10,6 +10,12 @@ export interface Storage {
   /** Bytes of tensor data (4 per element), at least 4. */
   readonly bytes: number;
   refs: number;
+  /**
+   * Set when a contraction's raw result was not computed because its epilogue was fused into it
+   * (kernels/fused.ts): `run` records the contraction into this storage after all, should anyone
+   * read it; `drop` lets go of what it keeps alive. Whoever uses the storage calls `run` first.
+   */
+  pending?: { run(): void; drop(): void };
 }
 
 /** A data handle: reshapes get their own handle on the same storage. */
@@ -25,6 +31,8 @@ export const WGSL_TYPE: Readonly<Record<DType, 'f32' | 'i32' | 'u32'>> = { float
 const RESERVED_PARAMS = 2;
 /** Uniform capacity in i32 words (a fixed size, so one struct declaration serves every program). */
 const MAX_PARAMS = 96;
+/** Op parameters one program may have. */
+export const MAX_OP_PARAMS = MAX_PARAMS - RESERVED_PARAMS;
 const UNIFORM_BYTES = MAX_PARAMS * 4;
 /** Dispatches recorded before the batch is submitted without waiting for a read. */
 const DISPATCHES_PER_SUBMIT = 64;
@@ -75,6 +83,26 @@ export interface Program {
   readonly workgroupSize?: number;
   /** Explicit workgroup counts (x, y, z) instead of the 1-D layout from `threads`. */
   readonly workgroups?: readonly [number, number, number];
+  /**
+   * A contraction's program with an elementwise epilogue applied to each result before it is
+   * stored (kernels/gemm.ts), or undefined where the epilogue cannot ride along.
+   */
+  readonly withEpilogue?: (epilogue: GemmEpilogue) => Program | undefined;
+}
+
+/** An elementwise epilogue for a contraction's store: WGSL given the flat result index `i` and `value`. */
+export interface GemmEpilogue {
+  /** Tells the epilogue apart in the pipeline cache (the contraction's own key is prefixed). */
+  readonly key: string;
+  /** Inputs bound after the contraction's own `first` ones (named `x{first}`, ...). */
+  readonly inputs: readonly ProgramInput[];
+  /**
+   * The store's WGSL statements (they see `i` and `value` and write `y0..yk` at `i`) and their
+   * parameters, which follow the contraction's own from `q(base)` on; inputs are named from `x{first}`.
+   */
+  readonly code: (base: number, first: number) => { readonly store: string; readonly params: readonly number[] };
+  readonly outputDTypes: readonly DType[];
+  readonly helpers: string;
 }
 
 const f32View = new Float32Array(1);
@@ -96,6 +124,8 @@ export class GpuRuntime {
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
   private recorded = 0;
+  /** A contraction recorded late, so that an epilogue arriving next can be fused into it (see `defer`). */
+  private deferred: { readonly program: Program; readonly output: Handle } | undefined;
   /** Dispatches and submits so far, for statistics and tests. */
   dispatches = 0;
   submits = 0;
@@ -131,7 +161,41 @@ export class GpuRuntime {
     return outputs;
   }
 
+  /**
+   * Like `run`, but the dispatch is recorded only when the next command is (or at a flush or read):
+   * if that next command is an epilogue of this result, `takeDeferred` hands the program to it, and
+   * the contraction and its epilogue become one dispatch. Nothing can observe the delay, since every
+   * later command records it first, and buffers are reused only after a submit.
+   */
+  defer(program: Program, outputElements: number): Handle {
+    this.materialize();
+    const output = this.allocate(outputElements, program.outputDType);
+    if (program.threads > 0) this.deferred = { program, output };
+    return output;
+  }
+
+  /** The deferred program writing `storage`, if it is the one waiting. */
+  peekDeferred(storage: Storage): Program | undefined {
+    return this.deferred?.output.storage === storage ? this.deferred.program : undefined;
+  }
+
+  /** Takes the waiting program out: it will not be recorded unless the caller does so. */
+  takeDeferred(storage: Storage): Program | undefined {
+    const program = this.peekDeferred(storage);
+    if (program !== undefined) this.deferred = undefined;
+    return program;
+  }
+
+  /** Records the deferred contraction, if any. */
+  materialize(): void {
+    const deferred = this.deferred;
+    if (deferred === undefined) return;
+    this.deferred = undefined;
+    this.record(deferred.program, [deferred.output]);
+  }
+
   private record(program: Program, outputs: readonly Handle[]): void {
+    this.materialize();
     if (program.threads === 0) return;
     const pipeline = this.pipeline(program);
     const params = new Int32Array(MAX_PARAMS);
@@ -165,6 +229,7 @@ export class GpuRuntime {
 
   /** Submits whatever is recorded. */
   flush(): void {
+    this.materialize();
     if (this.encoder === undefined) return;
     this.pass?.end();
     this.pass = undefined;
@@ -177,6 +242,7 @@ export class GpuRuntime {
 
   /** Copies a storage's bytes to a mappable buffer and returns them once the GPU is done. */
   async readBytes(storage: Storage): Promise<ArrayBuffer> {
+    this.materialize();
     const staging = this.pool.acquire(storage.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
     this.commandEncoder();
     this.pass?.end();

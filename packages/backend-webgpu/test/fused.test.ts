@@ -267,3 +267,104 @@ describe('runFused: random programs equal their instruction-by-instruction evalu
 });
 
 
+
+describe('runFused: an epilogue rides in the matMul/conv2d dispatch that produced register 0', () => {
+  /** Runs `op` then the epilogue on its result, as the tracer's executor does; returns dispatches used and the outputs. */
+  function contractionThenEpilogue(op: 'matMul' | 'conv2d', operands: KernelInput[], attrs: Record<string, unknown>, program: FusedProgram, extras: KernelInput[]) {
+    const [info] = getPrimitive(op)!.infer(operands, attrs as never);
+    const before = backend.stats().dispatches;
+    const [raw] = kernel(op)(operands, attrs, [info]);
+    const rawInput: KernelInput = { id: raw, ...info };
+    const registerDTypes = [info.dtype, ...extras.map((x) => x.dtype), ...program.instructions.map((i) => i.dtype)];
+    const outputs = backend.runFused(program, [rawInput, ...extras], program.outputs.map((r) => ({ shape: info.shape, dtype: registerDTypes[r] })));
+    backend.runtime.flush();
+    return { dispatches: backend.stats().dispatches - before, raw: rawInput, outputs };
+  }
+
+  const biasRelu: FusedProgram = {
+    numInputs: 2,
+    instructions: [
+      { op: 'add', args: [0, 1], attrs: {}, dtype: 'float32' },
+      { op: 'relu', args: [2], attrs: {}, dtype: 'float32' },
+      { op: 'isNaN', args: [0], attrs: {}, dtype: 'bool' },
+    ],
+    outputs: [3, 4, 0],
+  };
+
+  it('matMul + bias + relu is one dispatch, bit for bit the kernels’ results; the raw result is computed if read later', async () => {
+    const before = backend.memory();
+    const a = write(valuesOf('float32', 5 * 37, 3).map((v) => (Number.isFinite(v) && Math.abs(v) < 100 ? v : 0.5)), [5, 37], 'float32');
+    const b = write(Float32Array.from({ length: 37 * 3 }, (_, i) => ((i * 7) % 13) / 4 - 1.5), [37, 3], 'float32');
+    const bias = write(Float32Array.from([0.25, NaN, -3]), [3], 'float32');
+    const { dispatches, raw, outputs } = contractionThenEpilogue('matMul', [a, b], { transposeA: false, transposeB: false }, biasRelu, [bias]);
+    expect(dispatches).toBe(1);
+    const expected = evaluateByKernels(biasRelu, [raw, bias], raw.shape);
+    // Reading the raw result (what evaluateByKernels did above) ran the plain matMul after all.
+    const [plain] = kernel('matMul')([a, b], { transposeA: false, transposeB: false }, [{ shape: raw.shape, dtype: 'float32' }]);
+    expectSameBits('raw result', await backend.read(raw.id), await backend.read(plain));
+    for (let k = 0; k < 3; k++) expectSameBits(`output ${k}`, await backend.read(outputs[k]), await backend.read(expected[k].id));
+    [...outputs, ...expected.map((x) => x.id), plain, raw.id, a.id, b.id, bias.id].forEach((id) => backend.free(id));
+    expect(backend.memory()).toEqual(before);
+  });
+
+  it('batched, transposed, int32 matMul with a broadcast epilogue input; conv2d with a per-channel bias', async () => {
+    const before = backend.memory();
+    const a = write(Int32Array.from({ length: 2 * 4 * 3 }, (_, i) => (i % 7) - 3), [2, 4, 3], 'int32');
+    const b = write(Int32Array.from({ length: 5 * 4 }, (_, i) => (i % 5) - 2), [5, 4], 'int32');
+    const scale = write(Int32Array.from([2, -1]), [2, 1, 1], 'int32');
+    const program: FusedProgram = {
+      numInputs: 2,
+      instructions: [
+        { op: 'mul', args: [0, 1], attrs: {}, dtype: 'int32' },
+        { op: 'cast', args: [2], attrs: { dtype: 'float32' }, dtype: 'float32' },
+        { op: 'sigmoid', args: [3], attrs: {}, dtype: 'float32' },
+      ],
+      outputs: [4, 2],
+    };
+    const attrs = { transposeA: true, transposeB: true };
+    const run1 = contractionThenEpilogue('matMul', [a, b], attrs, program, [scale]);
+    expect(run1.dispatches).toBe(1);
+    const expected1 = evaluateByKernels(program, [run1.raw, scale], run1.raw.shape);
+    for (let k = 0; k < 2; k++) expectSameBits(`matMul output ${k}`, await backend.read(run1.outputs[k]), await backend.read(expected1[k].id));
+
+    const x = write(Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => ((i * 11) % 17) / 8 - 1), [2, 5, 5, 3], 'float32');
+    const filter = write(Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => ((i * 5) % 9) / 4 - 1), [3, 3, 3, 4], 'float32');
+    const bias = write(Float32Array.from([0.5, -0.5, 1, Infinity]), [4], 'float32');
+    const convAttrs = { strides: [1, 1], padding: 'same', dilations: [1, 1], groups: 1 };
+    const run2 = contractionThenEpilogue('conv2d', [x, filter], convAttrs, biasRelu, [bias]);
+    expect(run2.dispatches).toBe(1);
+    const expected2 = evaluateByKernels(biasRelu, [run2.raw, bias], run2.raw.shape);
+    for (let k = 0; k < 3; k++) expectSameBits(`conv2d output ${k}`, await backend.read(run2.outputs[k]), await backend.read(expected2[k].id));
+    [run1, run2].forEach((r) => [...r.outputs, r.raw.id].forEach((id) => backend.free(id)));
+    [...expected1, ...expected2].forEach((e) => backend.free(e.id));
+    [a, b, scale, x, filter, bias].forEach((t) => backend.free(t.id));
+    expect(backend.memory()).toEqual(before);
+  });
+
+  it('runs the contraction and the epilogue apart when another command came between them, or an operand was freed', async () => {
+    const a = write(Float32Array.from([1, 2, 3, 4]), [2, 2], 'float32');
+    const b = write(Float32Array.from([0.5, -1, 2, 0.25]), [2, 2], 'float32');
+    const bias = write(Float32Array.from([1, -10]), [2], 'float32');
+    const info: TensorInfo = { shape: [2, 2], dtype: 'float32' };
+    const program: FusedProgram = { numInputs: 2, instructions: [{ op: 'add', args: [0, 1], attrs: {}, dtype: 'float32' }, { op: 'relu', args: [2], attrs: {}, dtype: 'float32' }], outputs: [3] };
+    // [[1,2],[3,4]]·[[0.5,-1],[2,0.25]] = [[4.5,-0.5],[9.5,-2]]; + [1,-10], relu.
+    const expected = [5.5, 0, 10.5, 0];
+    const before = backend.stats().dispatches;
+    const [m1] = kernel('matMul')([a, b], { transposeA: false, transposeB: false }, [info]);
+    const [other] = kernel('neg')([a], {}, [info]);
+    const [y1] = backend.runFused(program, [{ id: m1, ...info }, bias], [info]);
+    // matMul (recorded when neg was), neg, and the epilogue on its own.
+    expect(backend.stats().dispatches - before).toBe(3);
+    expect(Array.from(await backend.read(y1))).toEqual(expected);
+
+    const a2 = write(Float32Array.from([1, 2, 3, 4]), [2, 2], 'float32');
+    const [m2] = kernel('matMul')([a2, b], { transposeA: false, transposeB: false }, [info]);
+    backend.free(a2.id);
+    const between = backend.stats().dispatches;
+    const [y2] = backend.runFused(program, [{ id: m2, ...info }, bias], [info]);
+    // The matMul could not be kept for a later read of its raw result, so it ran, then the epilogue.
+    expect(backend.stats().dispatches - between).toBe(2);
+    expect(Array.from(await backend.read(y2))).toEqual(expected);
+    [m1, other, y1, m2, y2, a.id, b.id, bias.id].forEach((id) => backend.free(id));
+  });
+});

@@ -77,6 +77,25 @@ describe('traced graphs on webgpu run fused regions as generated shaders', () =>
   });
 });
 
+describe('epilogues on webgpu', () => {
+  it('runs a dense layer (matMul + bias + relu) as one dispatch per warm call, equal to eager', async () => {
+    const dense = (x: Tensor, w: Tensor, b: Tensor) => x.matMul(w).add(b).relu();
+    const x = tensor([[1, -2, 0.5, 4], [3, 0.25, -1, 0]]);
+    const w = tensor([[0.5, -1, 2], [1.5, 0.25, -0.75], [-2, 1, 0.1], [0.3, 0.2, -0.1]]);
+    const b = tensor([0.1, -0.2, 0.3]);
+    const f = trace(dense);
+    f(x, w, b).dispose();
+    const dispatches = backend.stats().dispatches;
+    const y = f(x, w, b);
+    backend.runtime.flush();
+    expect(backend.stats().dispatches - dispatches).toBe(1);
+    const eager = dense(x, w, b);
+    expectClose(await y.data(), await eager.data());
+    [x, w, b, y, eager].forEach((t) => t.dispose());
+    f.dispose();
+  });
+});
+
 describe('warm traced calls leak no GPU buffers', () => {
   const CALLS = Number(process.env.TESSERA_TRACED_CALLS ?? 10_000);
   it(`keeps pool statistics flat over ${CALLS} warm calls (a variable, a matMul epilogue, a fused region)`, async () => {

@@ -82,20 +82,30 @@ function castExpr(from: DType, to: DType): Expr {
  * layouts, each one pipeline for every shape: all inputs of the output's shape ('same'), tensors
  * against single elements ('scalar', no index walk), and general NumPy broadcasting through strides
  * in the parameters ('broadcast': [rank, outShape × MAX_RANK, strides of input k × MAX_RANK ...]).
+ * Parameters start at `q(base)`; the inputs are `x{first}...` with offsets `o{first}...`.
  */
-export function broadcastIndexing(inputs: readonly { readonly shape: Shape }[], outShape: Shape): { layout: string; index: string; params: number[] } {
+export function broadcastIndexing(
+  inputs: readonly { readonly shape: Shape }[],
+  outShape: Shape,
+  base = 0,
+  first = 0,
+): { layout: string; index: string; params: number[] } {
   const full = (x: { shape: Shape }) => x.shape.length === outShape.length && x.shape.every((d, k) => d === outShape[k]);
   const single = (x: { shape: Shape }) => x.shape.every((d) => d === 1);
   if (inputs.every(full)) {
-    return { layout: 'same', index: inputs.map((_, k) => `let o${k} = i;`).join(' '), params: [] };
+    return { layout: 'same', index: inputs.map((_, k) => `let o${first + k} = i;`).join(' '), params: [] };
   }
   if (inputs.every((x) => full(x) || single(x))) {
     // Tensors against scalars (x.mul(2)): each input reads element i or element 0, no index walk.
-    return { layout: 'scalar', index: inputs.map((_, k) => `let o${k} = i * q(${k});`).join(' '), params: inputs.map((x) => (full(x) ? 1 : 0)) };
+    return {
+      layout: 'scalar',
+      index: inputs.map((_, k) => `let o${first + k} = i * q(${base + k});`).join(' '),
+      params: inputs.map((x) => (full(x) ? 1 : 0)),
+    };
   }
   return {
     layout: 'broadcast',
-    index: offsetsWgsl(0, 1, inputs.map((_, k) => 1 + MAX_RANK * (k + 1))),
+    index: offsetsWgsl(base, base + 1, inputs.map((_, k) => base + 1 + MAX_RANK * (k + 1)), first),
     params: [outShape.length, ...padTo(outShape), ...inputs.flatMap((x) => padTo(broadcastStrides(x.shape, outShape)))],
   };
 }

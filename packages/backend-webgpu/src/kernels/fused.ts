@@ -1,14 +1,13 @@
 import type { DataId, DType, FusedProgram, Kernel, KernelInput, TensorInfo } from '@tessera/core';
 import { BackendError, getPrimitive, sizeOf } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
-import type { Program } from '../runtime.js';
+import type { Handle, Program } from '../runtime.js';
+import { MAX_OP_PARAMS } from '../runtime.js';
 import { MAX_RANK, input } from './common.js';
 import type { Expr } from './elementwise.js';
 import { broadcastIndexing, elementwiseExpr } from './elementwise.js';
 import { MATH_WGSL } from './math-wgsl.js';
 
-/** Op parameters a program may use (the uniform's capacity less the reserved slots). */
-const MAX_OP_PARAMS = 94;
 
 /** One shader for a fused region, or why the region has none (then it runs op by op). */
 type Generated = { readonly program: Program } | { readonly unsupported: string };
@@ -31,6 +30,8 @@ export function runFused(backend: WebGPUBackend, program: FusedProgram, inputs: 
     throw new BackendError(`fused: the program writes ${program.outputs.length} outputs, got ${outputs.length} output shapes`);
   }
   inputs.forEach((x, k) => backend.handle(x.id, `fused input ${k}`));
+  const intoContraction = fuseIntoContraction(backend, program, inputs, outputs);
+  if (intoContraction !== undefined) return intoContraction;
   const generated = generate(backend, program, inputs, outputs);
   if ('unsupported' in generated) return runByInstruction(backend, program, inputs, outputs);
   const elements = sizeOf(outputs[0].shape);
@@ -46,16 +47,10 @@ function programKey(program: FusedProgram, inputDTypes: readonly DType[]): strin
   return `${inputDTypes.join(',')}|${instructions.join(';')}|${program.outputs.join(',')}`;
 }
 
-function generate(backend: WebGPUBackend, program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): Generated {
-  const shape = outputs[0].shape;
-  if (outputs.some((o) => o.shape.length !== shape.length || o.shape.some((d, k) => d !== shape[k]))) {
-    return { unsupported: 'outputs of different shapes' };
-  }
-  if (shape.length > MAX_RANK || inputs.some((x) => x.shape.length > MAX_RANK)) return { unsupported: `rank above ${MAX_RANK}` };
-  const bindings = inputs.length + outputs.length;
-  if (bindings > backend.runtime.device.limits.maxStorageBuffersPerShaderStage) return { unsupported: `${bindings} storage bindings` };
-  const dtypes: DType[] = inputs.map((x) => x.dtype);
-  const lines: string[] = inputs.map((_, k) => `let r${k} = x${k}[o${k}];`);
+/** WGSL `let` lines defining every register, or why an instruction has no expression here. */
+function registerLines(program: FusedProgram, sources: readonly string[], inputDTypes: readonly DType[]): { lines: string[]; dtypes: DType[] } | { unsupported: string } {
+  const dtypes: DType[] = [...inputDTypes];
+  const lines: string[] = sources.map((source, k) => `let r${k} = ${source};`);
   for (const ins of program.instructions) {
     const register = dtypes.length;
     if (ins.args.some((r) => !Number.isInteger(r) || r < 0 || r >= register)) {
@@ -71,10 +66,32 @@ function generate(backend: WebGPUBackend, program: FusedProgram, inputs: readonl
     lines.push(`let r${register} = ${expr(a, b ?? '', c ?? '')};`);
     dtypes.push(ins.dtype);
   }
+  return { lines, dtypes };
+}
+
+/** Checks the outputs: one shape for all, each of its register's dtype. */
+function sameShapeOutputs(program: FusedProgram, dtypes: readonly DType[], outputs: readonly TensorInfo[]): boolean {
   program.outputs.forEach((r, k) => {
     if (!Number.isInteger(r) || r < 0 || r >= dtypes.length) throw new BackendError(`fused: output ${k} names register ${r}, which the program does not define`);
     if (dtypes[r] !== outputs[k].dtype) throw new BackendError(`fused: output ${k} is register ${r} of dtype ${dtypes[r]}, but a ${outputs[k].dtype} output was asked for`);
   });
+  const shape = outputs[0].shape;
+  return outputs.every((o) => sameShape(o.shape, shape));
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, k) => d === b[k]);
+}
+
+function generate(backend: WebGPUBackend, program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): Generated {
+  const shape = outputs[0].shape;
+  if (shape.length > MAX_RANK || inputs.some((x) => x.shape.length > MAX_RANK)) return { unsupported: `rank above ${MAX_RANK}` };
+  const bindings = inputs.length + outputs.length;
+  if (bindings > backend.runtime.device.limits.maxStorageBuffersPerShaderStage) return { unsupported: `${bindings} storage bindings` };
+  const registers = registerLines(program, inputs.map((_, k) => `x${k}[o${k}]`), inputs.map((x) => x.dtype));
+  if ('unsupported' in registers) return registers;
+  const { lines, dtypes } = registers;
+  if (!sameShapeOutputs(program, dtypes, outputs)) return { unsupported: 'outputs of different shapes' };
   const { layout, index, params } = broadcastIndexing(inputs, shape);
   if (params.length > MAX_OP_PARAMS) return { unsupported: `${params.length} parameters` };
   return {
@@ -92,6 +109,60 @@ function generate(backend: WebGPUBackend, program: FusedProgram, inputs: readonl
       threads: sizeOf(shape),
     },
   };
+}
+
+/**
+ * An epilogue fused into the contraction that produced register 0 (matMul or conv2d, whose dispatch
+ * is still waiting: GpuRuntime.defer): the GEMM applies the program to each result in registers and
+ * stores the outputs, so the raw result never goes through memory. The raw result's storage keeps
+ * the plain contraction (and its inputs) pending, in case anything reads it later.
+ */
+function fuseIntoContraction(backend: WebGPUBackend, program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] | undefined {
+  if (inputs.length === 0) return undefined;
+  const result = inputs[0].id as Handle;
+  const contraction = backend.runtime.peekDeferred(result.storage);
+  if (contraction?.withEpilogue === undefined) return undefined;
+  const extras = inputs.slice(1);
+  // The raw result is not in memory: no other input may be it, and the contraction's inputs must still be alive to keep.
+  if (extras.some((x) => (x.id as Handle).storage === result.storage)) return undefined;
+  if (contraction.inputs.some((x) => x.handle.storage.refs === 0)) return undefined;
+  const shape = inputs[0].shape;
+  if (!outputs.every((o) => sameShape(o.shape, shape)) || shape.length > MAX_RANK || extras.some((x) => x.shape.length > MAX_RANK)) return undefined;
+  const bindings = contraction.inputs.length + extras.length + outputs.length;
+  if (bindings > backend.runtime.device.limits.maxStorageBuffersPerShaderStage) return undefined;
+  const first = contraction.inputs.length;
+  const sources = ['value', ...extras.map((_, k) => `x${first + k}[o${first + k}]`)];
+  const registers = registerLines(program, sources, inputs.map((x) => x.dtype));
+  if ('unsupported' in registers) return undefined;
+  if (!sameShapeOutputs(program, registers.dtypes, outputs)) return undefined;
+  const layout = broadcastIndexing(extras, shape).layout;
+  const fused = contraction.withEpilogue({
+    key: `${layout}:${programKey(program, inputs.map((x) => x.dtype))}`,
+    inputs: extras.map((x) => input(backend, x, 'fused')),
+    outputDTypes: outputs.map((o) => o.dtype),
+    helpers: MATH_WGSL,
+    code: (base, firstInput) => {
+      const { index, params } = broadcastIndexing(extras, shape, base, firstInput);
+      const writes = program.outputs.map((r, k) => `y${k}[i] = r${r};`);
+      return { store: [index, ...registers.lines, ...writes].join('\n  '), params };
+    },
+  });
+  if (fused === undefined) return undefined;
+  backend.runtime.takeDeferred(result.storage);
+  // Keep the contraction's inputs alive while its raw result may still be asked for.
+  const kept = contraction.inputs.map(({ handle }) => {
+    handle.storage.refs++;
+    return { storage: handle.storage, freed: false } as Handle;
+  });
+  const release = () => kept.forEach((h) => backend.free(h));
+  result.storage.pending = {
+    run: () => {
+      backend.runtime.run(contraction, result.storage.elements, result);
+      release();
+    },
+    drop: release,
+  };
+  return backend.runtime.runMany(fused, sizeOf(shape)).map((handle) => backend.track(handle));
 }
 
 /**
