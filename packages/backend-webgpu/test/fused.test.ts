@@ -143,6 +143,16 @@ describe('runFused: one instruction equals its single-op kernel', () => {
     expect(fusedPipelines).toEqual([1, 0, 0]);
   });
 
+  it('gives empty outputs for an empty region, with no dispatch', async () => {
+    const x = write(new Float32Array(0), [0, 3], 'float32');
+    const program: FusedProgram = { numInputs: 1, instructions: [{ op: 'exp', args: [0], attrs: {}, dtype: 'float32' }], outputs: [1, 1] };
+    const dispatches = backend.stats().dispatches;
+    const outs = backend.runFused(program, [x], [{ shape: [0, 3], dtype: 'float32' }, { shape: [0, 3], dtype: 'float32' }]);
+    expect(backend.stats().dispatches).toBe(dispatches);
+    for (const id of outs) expect(Array.from(await backend.read(id))).toEqual([]);
+    [...outs, x.id].forEach((id) => backend.free(id));
+  });
+
   it('names a program that reads an undefined register, and an output of the wrong dtype', () => {
     const x = write(Float32Array.from([1, 2]), [2], 'float32');
     const info: TensorInfo = { shape: [2], dtype: 'float32' };
