@@ -1,7 +1,8 @@
-import type { Backend, BackendMemory, DataId, DType, KernelTable, Shape, TypedArray } from '@tessera/core';
+import type { Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { BackendError, sizeOf } from '@tessera/core';
 import type { PoolStats } from './buffer-pool.js';
 import type { GpuContext } from './device.js';
+import { runFused } from './kernels/fused.js';
 import { kernelTable } from './kernels/index.js';
 import type { Handle } from './runtime.js';
 import { GpuRuntime } from './runtime.js';
@@ -115,10 +116,21 @@ export class WebGPUBackend implements Backend {
     if (handle.freed) return;
     handle.freed = true;
     if (--handle.storage.refs === 0) {
+      const pending = handle.storage.pending;
+      handle.storage.pending = undefined;
+      pending?.drop();
       this.numBytes -= handle.storage.bytes;
       this.storages--;
       if (this.lostMessage === undefined && !this.disposed) this.runtime.pool.release(handle.storage.buffer);
     }
+  }
+
+  /**
+   * A fused elementwise region of a traced graph in one generated shader (see kernels/fused.ts);
+   * the tracer's executor calls it for each region and each matMul/conv2d epilogue.
+   */
+  runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    return runFused(this, program, inputs, outputs);
   }
 
   memory(): BackendMemory {
@@ -138,6 +150,12 @@ export class WebGPUBackend implements Backend {
   handle(id: DataId, what: string): Handle {
     const handle = id as Handle;
     if (handle.freed) throw new BackendError(`webgpu: ${what}: use of freed data`);
+    const pending = handle.storage.pending;
+    if (pending !== undefined) {
+      // A contraction whose epilogue took its place: compute the raw result after all, now it is used.
+      handle.storage.pending = undefined;
+      pending.run();
+    }
     return handle;
   }
 

@@ -10,6 +10,12 @@ export interface Storage {
   /** Bytes of tensor data (4 per element), at least 4. */
   readonly bytes: number;
   refs: number;
+  /**
+   * Set when a contraction's raw result was not computed because its epilogue was fused into it
+   * (kernels/fused.ts): `run` records the contraction into this storage after all, should anyone
+   * read it; `drop` lets go of what it keeps alive. Whoever uses the storage calls `run` first.
+   */
+  pending?: { run(): void; drop(): void };
 }
 
 /** A data handle: reshapes get their own handle on the same storage. */
@@ -25,6 +31,8 @@ export const WGSL_TYPE: Readonly<Record<DType, 'f32' | 'i32' | 'u32'>> = { float
 const RESERVED_PARAMS = 2;
 /** Uniform capacity in i32 words (a fixed size, so one struct declaration serves every program). */
 const MAX_PARAMS = 96;
+/** Op parameters one program may have. */
+export const MAX_OP_PARAMS = MAX_PARAMS - RESERVED_PARAMS;
 const UNIFORM_BYTES = MAX_PARAMS * 4;
 /** Dispatches recorded before the batch is submitted without waiting for a read. */
 const DISPATCHES_PER_SUBMIT = 64;
@@ -56,6 +64,11 @@ export interface Program {
   readonly key: string;
   readonly inputs: readonly ProgramInput[];
   readonly outputDType: DType;
+  /**
+   * Several outputs (a fused region): bound as `y0..yk` instead of `y`, one storage each, all of
+   * `outputElements` elements. `outputDType` is ignored when this is given.
+   */
+  readonly outputDTypes?: readonly DType[];
   /** Op parameters as i32 words (floats through `f32Bits`), read in WGSL with `q(k)` / `qf(k)`. */
   readonly params: readonly number[];
   /** Module-scope WGSL (functions, workgroup arrays). */
@@ -70,6 +83,26 @@ export interface Program {
   readonly workgroupSize?: number;
   /** Explicit workgroup counts (x, y, z) instead of the 1-D layout from `threads`. */
   readonly workgroups?: readonly [number, number, number];
+  /**
+   * A contraction's program with an elementwise epilogue applied to each result before it is
+   * stored (kernels/gemm.ts), or undefined where the epilogue cannot ride along.
+   */
+  readonly withEpilogue?: (epilogue: GemmEpilogue) => Program | undefined;
+}
+
+/** An elementwise epilogue for a contraction's store: WGSL given the flat result index `i` and `value`. */
+export interface GemmEpilogue {
+  /** Tells the epilogue apart in the pipeline cache (the contraction's own key is prefixed). */
+  readonly key: string;
+  /** Inputs bound after the contraction's own `first` ones (named `x{first}`, ...). */
+  readonly inputs: readonly ProgramInput[];
+  /**
+   * The store's WGSL statements (they see `i` and `value` and write `y0..yk` at `i`) and their
+   * parameters, which follow the contraction's own from `q(base)` on; inputs are named from `x{first}`.
+   */
+  readonly code: (base: number, first: number) => { readonly store: string; readonly params: readonly number[] };
+  readonly outputDTypes: readonly DType[];
+  readonly helpers: string;
 }
 
 const f32View = new Float32Array(1);
@@ -91,6 +124,8 @@ export class GpuRuntime {
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
   private recorded = 0;
+  /** A contraction recorded late, so that an epilogue arriving next can be fused into it (see `defer`). */
+  private deferred: { readonly program: Program; readonly output: Handle } | undefined;
   /** Dispatches and submits so far, for statistics and tests. */
   dispatches = 0;
   submits = 0;
@@ -115,7 +150,53 @@ export class GpuRuntime {
   /** Records one program; returns its output handle (a fresh one unless `into` is given). */
   run(program: Program, outputElements: number, into?: Handle): Handle {
     const output = into ?? this.allocate(outputElements, program.outputDType);
-    if (program.threads === 0) return output;
+    this.record(program, [output]);
+    return output;
+  }
+
+  /** Records a program with `program.outputDTypes` outputs of `outputElements` each; returns their fresh handles. */
+  runMany(program: Program, outputElements: number): Handle[] {
+    const outputs = program.outputDTypes!.map((dtype) => this.allocate(outputElements, dtype));
+    this.record(program, outputs);
+    return outputs;
+  }
+
+  /**
+   * Like `run`, but the dispatch is recorded only when the next command is (or at a flush or read):
+   * if that next command is an epilogue of this result, `takeDeferred` hands the program to it, and
+   * the contraction and its epilogue become one dispatch. Nothing can observe the delay, since every
+   * later command records it first, and buffers are reused only after a submit.
+   */
+  defer(program: Program, outputElements: number): Handle {
+    this.materialize();
+    const output = this.allocate(outputElements, program.outputDType);
+    if (program.threads > 0) this.deferred = { program, output };
+    return output;
+  }
+
+  /** The deferred program writing `storage`, if it is the one waiting. */
+  peekDeferred(storage: Storage): Program | undefined {
+    return this.deferred?.output.storage === storage ? this.deferred.program : undefined;
+  }
+
+  /** Takes the waiting program out: it will not be recorded unless the caller does so. */
+  takeDeferred(storage: Storage): Program | undefined {
+    const program = this.peekDeferred(storage);
+    if (program !== undefined) this.deferred = undefined;
+    return program;
+  }
+
+  /** Records the deferred contraction, if any. */
+  materialize(): void {
+    const deferred = this.deferred;
+    if (deferred === undefined) return;
+    this.deferred = undefined;
+    this.record(deferred.program, [deferred.output]);
+  }
+
+  private record(program: Program, outputs: readonly Handle[]): void {
+    this.materialize();
+    if (program.threads === 0) return;
     const pipeline = this.pipeline(program);
     const params = new Int32Array(MAX_PARAMS);
     if (program.params.length > MAX_PARAMS - RESERVED_PARAMS) {
@@ -131,7 +212,9 @@ export class GpuRuntime {
       const { buffer, bytes } = input.handle.storage;
       entries.push({ binding: k + 1, resource: { buffer, size: bytes } });
     });
-    entries.push({ binding: program.inputs.length + 1, resource: { buffer: output.storage.buffer, size: output.storage.bytes } });
+    outputs.forEach((output, k) => {
+      entries.push({ binding: program.inputs.length + 1 + k, resource: { buffer: output.storage.buffer, size: output.storage.bytes } });
+    });
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -142,11 +225,11 @@ export class GpuRuntime {
     this.pool.release(uniform);
     this.dispatches++;
     if (++this.recorded >= DISPATCHES_PER_SUBMIT) this.flush();
-    return output;
   }
 
   /** Submits whatever is recorded. */
   flush(): void {
+    this.materialize();
     if (this.encoder === undefined) return;
     this.pass?.end();
     this.pass = undefined;
@@ -159,6 +242,7 @@ export class GpuRuntime {
 
   /** Copies a storage's bytes to a mappable buffer and returns them once the GPU is done. */
   async readBytes(storage: Storage): Promise<ArrayBuffer> {
+    this.materialize();
     const staging = this.pool.acquire(storage.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
     this.commandEncoder();
     this.pass?.end();
@@ -202,7 +286,8 @@ export class GpuRuntime {
   private pipeline(program: Program): GPUComputePipeline {
     const size = program.workgroupSize ?? 64;
     const types = program.inputs.map((x) => WGSL_TYPE[x.dtype]).join(',');
-    const key = `${program.key}|${types}->${WGSL_TYPE[program.outputDType]}|${size}`;
+    const outputTypes = (program.outputDTypes ?? [program.outputDType]).map((dtype) => WGSL_TYPE[dtype]).join(',');
+    const key = `${program.key}|${types}->${outputTypes}|${size}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
       const module = this.device.createShaderModule({ code: shaderSource(program, size), label: program.key });
@@ -218,7 +303,13 @@ export function shaderSource(program: Program, workgroupSize: number): string {
   const bindings = program.inputs.map(
     (input, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<${WGSL_TYPE[input.dtype]}>;`,
   );
-  bindings.push(`@group(0) @binding(${program.inputs.length + 1}) var<storage, read_write> y: array<${WGSL_TYPE[program.outputDType]}>;`);
+  if (program.outputDTypes === undefined) {
+    bindings.push(`@group(0) @binding(${program.inputs.length + 1}) var<storage, read_write> y: array<${WGSL_TYPE[program.outputDType]}>;`);
+  } else {
+    program.outputDTypes.forEach((dtype, k) => {
+      bindings.push(`@group(0) @binding(${program.inputs.length + 1 + k}) var<storage, read_write> y${k}: array<${WGSL_TYPE[dtype]}>;`);
+    });
+  }
   return `${PRELUDE}
 ${bindings.join('\n')}
 ${program.helpers ?? ''}

@@ -3,7 +3,7 @@
 // `npm install`, and that project imports, runs and typechecks against them. A file missing from
 // `files`, a broken `exports` map, a `.d.ts` that does not resolve under NodeNext, or a dependency
 // left as `workspace:` fails here before it fails for a user.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -303,5 +303,55 @@ console.log(JSON.stringify({ ...result, bytes: memory().numBytes }));
     expect(output).not.toMatch(/Error/);
     expect(status).toBe(0);
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ backend: 'wasm', squares: [1, 4, 9], bytes: 0 });
+  });
+});
+
+/**
+ * Where Debian's Chromium keeps SwiftShader's Vulkan driver (as packages/backend-webgpu/test/swiftshader.ts
+ * finds it): Dawn in Node needs a Vulkan device, and this is the one a machine without a GPU has.
+ */
+function swiftShaderEnv(): Record<string, string> {
+  if (process.env.VK_ICD_FILENAMES !== undefined) return {};
+  const icd = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'].find((path) => existsSync(path));
+  if (icd === undefined) return {};
+  const dir = icd.slice(0, icd.lastIndexOf('/'));
+  return {
+    VK_ICD_FILENAMES: icd,
+    LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ? `${process.env.LD_LIBRARY_PATH}:${dir}` : dir,
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? mkdtempSync(join(tmpdir(), 'tessera-webgpu-')),
+  };
+}
+
+describe('@tessera/backend-webgpu in a fresh npm project', () => {
+  it('registers webgpu on import, and runs kernels and a fused region on a Vulkan device (SwiftShader without a GPU)', () => {
+    writeFileSync(
+      join(project, 'use-webgpu.mjs'),
+      `import assert from 'node:assert/strict';
+import { engine, setBackend, tensor } from '@tessera/core';
+import { WebGPUBackend } from '@tessera/backend-webgpu';
+
+assert.ok(engine.backendNames().includes('webgpu'));
+const backend = await setBackend('webgpu');
+assert.ok(backend instanceof WebGPUBackend);
+const y = Array.from(await tensor([1, 2, 3]).mul(2).neg().data());
+const x = backend.write(new Float32Array([-1, 0.5, NaN]), [3], 'float32');
+const program = { numInputs: 1, instructions: [{ op: 'relu', args: [0], attrs: {}, dtype: 'float32' }, { op: 'mul', args: [1, 0], attrs: {}, dtype: 'float32' }], outputs: [2] };
+const [z] = backend.runFused(program, [{ id: x, shape: [3], dtype: 'float32' }], [{ shape: [3], dtype: 'float32' }]);
+const fused = Array.from(await backend.read(z));
+console.log(JSON.stringify({ y, fused: fused.map(String) }));
+backend.dispose();
+`,
+    );
+    const result = spawnSync(process.execPath, ['use-webgpu.mjs'], { cwd: project, encoding: 'utf8', env: { ...process.env, ...swiftShaderEnv() } });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toEqual({ y: [-2, -4, -6], fused: ['0', '0.25', 'NaN'] });
+  });
+
+  it('ships type declarations that reference @webgpu/types', () => {
+    const declarations = readFileSync(installed('@tessera/backend-webgpu', 'dist', 'index.d.ts'), 'utf8');
+    expect(declarations).toMatch(/@webgpu\/types/);
+    expect(existsSync(installed('@webgpu/types', 'package.json'))).toBe(true);
   });
 });

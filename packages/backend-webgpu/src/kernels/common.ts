@@ -44,6 +44,12 @@ export function run(backend: WebGPUBackend, program: Program, out: TensorInfo): 
   return backend.track(backend.runtime.run(program, sizeOf(out.shape)));
 }
 
+/** Runs a contraction whose dispatch may take in the epilogue that follows it (GpuRuntime.defer). */
+export function defer(backend: WebGPUBackend, program: Program, out: TensorInfo): DataId {
+  backend.check(program.key.split(':')[0]);
+  return backend.track(backend.runtime.defer(program, sizeOf(out.shape)));
+}
+
 /** Runs a program that writes into an existing output (several dispatches filling one tensor). */
 export function runInto(backend: WebGPUBackend, program: Program, into: Handle): void {
   backend.check(program.key.split(':')[0]);
@@ -58,11 +64,11 @@ export function allocate(backend: WebGPUBackend, out: TensorInfo): Handle {
 /**
  * WGSL that turns flat output index `i` into an input offset: walks the output's axes from the
  * last, with the output shape at parameters [shapeAt, shapeAt + rank) and each input's strides at
- * `stridesAt[k]`. Declares `o0..ok`.
+ * `stridesAt[k]`. Declares `o{first}..o{first+k}`.
  */
-export function offsetsWgsl(rankParam: number, shapeAt: number, stridesAt: readonly number[]): string {
-  const decls = stridesAt.map((_, k) => `var o${k} = 0;`).join(' ');
-  const adds = stridesAt.map((at, k) => `o${k} += c * q(${at} + d);`).join(' ');
+export function offsetsWgsl(rankParam: number, shapeAt: number, stridesAt: readonly number[], first = 0): string {
+  const decls = stridesAt.map((_, k) => `var o${first + k} = 0;`).join(' ');
+  const adds = stridesAt.map((at, k) => `o${first + k} += c * q(${at} + d);`).join(' ');
   return `${decls}
   var rem = i;
   for (var d = q(${rankParam}) - 1; d >= 0; d--) {

@@ -3,9 +3,9 @@ import { convGeometry, sizeOf } from '@tessera/core';
 import type { ConvGeometry } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import { WGSL_TYPE } from '../runtime.js';
-import { assertRank, input, padTo, run, stridesOf } from './common.js';
+import { assertRank, defer, input, padTo, run, stridesOf } from './common.js';
 import type { GemmShader } from './gemm.js';
-import { GEMM_THREADS, gemmBody, gemmHelpers, gemmWorkgroups } from './gemm.js';
+import { GEMM_THREADS, gemmBody, gemmHelpers, gemmProgram, gemmWorkgroups } from './gemm.js';
 
 /**
  * Batched matMul on the blocked GEMM. Parameters:
@@ -26,14 +26,18 @@ function matMul(backend: WebGPUBackend, [a, b]: readonly KernelInput[], { transp
     return batchShape.map((_, d) => (d < lead || own[d - lead] === 1 ? 0 : strides[d - lead] * matrix));
   };
   const batches = sizeOf(batchShape);
-  const shader: GemmShader = {
-    type: WGSL_TYPE[out.dtype],
+  const T = WGSL_TYPE[out.dtype];
+  const shader = (store: string): GemmShader => ({
+    type: T,
     functions: `var<private> a_off: i32;
 var<private> b_off: i32;
 var<private> c_off: i32;
-fn load_a(row: i32, k: i32) -> ${WGSL_TYPE[out.dtype]} { return x0[a_off + select(row * q(2) + k, k * q(0) + row, q(3) != 0)]; }
-fn load_b(k: i32, col: i32) -> ${WGSL_TYPE[out.dtype]} { return x1[b_off + select(k * q(1) + col, col * q(2) + k, q(4) != 0)]; }
-fn store_c(row: i32, col: i32, value: ${WGSL_TYPE[out.dtype]}) { y[c_off + row * q(1) + col] = value; }`,
+fn load_a(row: i32, k: i32) -> ${T} { return x0[a_off + select(row * q(2) + k, k * q(0) + row, q(3) != 0)]; }
+fn load_b(k: i32, col: i32) -> ${T} { return x1[b_off + select(k * q(1) + col, col * q(2) + k, q(4) != 0)]; }
+fn store_c(row: i32, col: i32, value: ${T}) {
+  let i = c_off + row * q(1) + col;
+  ${store}
+}`,
     setup: `let M = q(0);
   let N = q(1);
   let K = q(2);
@@ -46,22 +50,20 @@ fn store_c(row: i32, col: i32, value: ${WGSL_TYPE[out.dtype]}) { y[c_off + row *
     b_off += c * q(22 + d);
   }
   c_off = wz * M * N;`,
-  };
-  return run(
-    backend,
+  });
+  const program = gemmProgram(
     {
       key: 'matMul:gemm',
       inputs: [input(backend, a, 'matMul'), input(backend, b, 'matMul')],
       outputDType: out.dtype,
       params: [m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchShape.length, ...padTo(batchShape, 8, 1), ...padTo(batchStrides(a.shape)), ...padTo(batchStrides(b.shape))],
-      helpers: gemmHelpers(shader),
-      body: gemmBody(shader),
       threads: batches * m * n,
       workgroupSize: GEMM_THREADS,
       workgroups: gemmWorkgroups(m, n, batches),
     },
-    out,
+    shader,
   );
+  return defer(backend, program, out);
 }
 
 /** The conv geometry as parameters q(0..16). */
@@ -105,32 +107,33 @@ function conv2d(backend: WebGPUBackend, [x, filter]: readonly KernelInput[], att
   const g = convGeometry('conv2d', x.shape, filter.shape, attrs);
   const rows = g.batch * g.outHeight * g.outWidth;
   const taps = g.kernelHeight * g.kernelWidth * g.inChannelsPerGroup;
-  const shader: GemmShader = {
+  const shader = (store: string): GemmShader => ({
     type: 'f32',
     functions: `${IM2COL}
 fn load_a(row: i32, k: i32) -> f32 { return im2col(row, k); }
 fn load_b(k: i32, col: i32) -> f32 { return x1[k * q(14) + grp * q(16) + col]; }
-fn store_c(row: i32, col: i32, value: f32) { y[row * q(14) + grp * q(16) + col] = value; }`,
+fn store_c(row: i32, col: i32, value: f32) {
+  let i = row * q(14) + grp * q(16) + col;
+  ${store}
+}`,
     setup: `let M = q(17);
   let N = q(16);
   let K = q(18);
   grp = wz;`,
-  };
-  return run(
-    backend,
+  });
+  const program = gemmProgram(
     {
       key: 'conv2d:implicit-gemm',
       inputs: [input(backend, x, 'conv2d'), input(backend, filter, 'conv2d')],
       outputDType: out.dtype,
       params: [...geometryParams(g), rows, taps],
-      helpers: gemmHelpers(shader),
-      body: gemmBody(shader),
       threads: rows * g.outChannels,
       workgroupSize: GEMM_THREADS,
       workgroups: gemmWorkgroups(rows, g.outChannelsPerGroup, g.groups),
     },
-    out,
+    shader,
   );
+  return defer(backend, program, out);
 }
 
 /** dx: one thread per input cell sums dy · filter over the taps and output channels that read it. */

@@ -1,11 +1,11 @@
-import type { AttrsOf, DataId, DType, Kernel, KernelInput, OpName, TensorInfo } from '@tessera/core';
+import type { AttrsOf, DataId, DType, Kernel, KernelInput, OpName, Shape, TensorInfo } from '@tessera/core';
 import { DTypeError } from '@tessera/core';
 import type { WebGPUBackend } from '../backend.js';
 import { assertRank, broadcastStrides, input, offsetsWgsl, padTo, run, MAX_RANK } from './common.js';
 import { MATH_WGSL } from './math-wgsl.js';
 
 /** A WGSL expression of the input values (`a`, `b`, `c`), giving the output value. */
-type Expr = (a: string, b: string, c: string) => string;
+export type Expr = (a: string, b: string, c: string) => string;
 
 /** Per input dtype, the expression; the keys are the dtypes the op accepts (as in core's formulas). */
 type Row = Partial<Record<DType, Expr>>;
@@ -77,29 +77,43 @@ function castExpr(from: DType, to: DType): Expr {
   return from === 'float32' ? (a) => `f2i(${a})` : (a) => `i32(${a})`;
 }
 
-/** Parameter layout: [rank, outShape × MAX_RANK, strides of input k × MAX_RANK ...]. */
+/**
+ * How each input's element is found from the flat output index `i`: declares `o0..ok`. Three
+ * layouts, each one pipeline for every shape: all inputs of the output's shape ('same'), tensors
+ * against single elements ('scalar', no index walk), and general NumPy broadcasting through strides
+ * in the parameters ('broadcast': [rank, outShape × MAX_RANK, strides of input k × MAX_RANK ...]).
+ * Parameters start at `q(base)`; the inputs are `x{first}...` with offsets `o{first}...`.
+ */
+export function broadcastIndexing(
+  inputs: readonly { readonly shape: Shape }[],
+  outShape: Shape,
+  base = 0,
+  first = 0,
+): { layout: string; index: string; params: number[] } {
+  const full = (x: { shape: Shape }) => x.shape.length === outShape.length && x.shape.every((d, k) => d === outShape[k]);
+  const single = (x: { shape: Shape }) => x.shape.every((d) => d === 1);
+  if (inputs.every(full)) {
+    return { layout: 'same', index: inputs.map((_, k) => `let o${first + k} = i;`).join(' '), params: [] };
+  }
+  if (inputs.every((x) => full(x) || single(x))) {
+    // Tensors against scalars (x.mul(2)): each input reads element i or element 0, no index walk.
+    return {
+      layout: 'scalar',
+      index: inputs.map((_, k) => `let o${first + k} = i * q(${base + k});`).join(' '),
+      params: inputs.map((x) => (full(x) ? 1 : 0)),
+    };
+  }
+  return {
+    layout: 'broadcast',
+    index: offsetsWgsl(base, base + 1, inputs.map((_, k) => base + 1 + MAX_RANK * (k + 1)), first),
+    params: [outShape.length, ...padTo(outShape), ...inputs.flatMap((x) => padTo(broadcastStrides(x.shape, outShape)))],
+  };
+}
+
 function elementwiseKernel(backend: WebGPUBackend, opName: string, inputs: readonly KernelInput[], out: TensorInfo, expr: Expr, key: string): DataId {
   assertRank(opName, out.shape);
-  const full = (x: KernelInput) => x.shape.length === out.shape.length && x.shape.every((d, k) => d === out.shape[k]);
-  const single = (x: KernelInput) => x.shape.every((d) => d === 1);
   const names = inputs.map((_, k) => `x${k}[o${k}]`);
-  let index: string;
-  let params: number[];
-  let layout: string;
-  if (inputs.every(full)) {
-    layout = 'same';
-    index = inputs.map((_, k) => `let o${k} = i;`).join(' ');
-    params = [];
-  } else if (inputs.every((x) => full(x) || single(x))) {
-    // Tensors against scalars (x.mul(2)): each input reads element i or element 0, no index walk.
-    layout = 'scalar';
-    index = inputs.map((_, k) => `let o${k} = i * q(${k});`).join(' ');
-    params = inputs.map((x) => (full(x) ? 1 : 0));
-  } else {
-    layout = 'broadcast';
-    index = offsetsWgsl(0, 1, inputs.map((_, k) => 1 + MAX_RANK * (k + 1)));
-    params = [out.shape.length, ...padTo(out.shape), ...inputs.flatMap((x) => padTo(broadcastStrides(x.shape, out.shape)))];
-  }
+  const { layout, index, params } = broadcastIndexing(inputs, out.shape);
   return run(
     backend,
     {
@@ -115,6 +129,21 @@ function elementwiseKernel(backend: WebGPUBackend, opName: string, inputs: reado
     },
     out,
   );
+}
+
+/**
+ * The WGSL expression an elementwise primitive computes on inputs of these dtypes: the same one its
+ * single-op kernel uses (so a fused region gives the kernels' results), or undefined where this
+ * backend has none (the caller falls back to the kernels, which report it).
+ */
+export function elementwiseExpr(op: string, inputDTypes: readonly DType[], attrs: Readonly<Record<string, unknown>>): Expr | undefined {
+  if (op === 'cast') {
+    const to = attrs.dtype as DType | undefined;
+    return to === undefined || inputDTypes.length !== 1 ? undefined : castExpr(inputDTypes[0], to);
+  }
+  if (!Object.hasOwn(TABLE, op)) return undefined;
+  const dtype = op === 'where' ? inputDTypes[1] : inputDTypes[0];
+  return dtype === undefined ? undefined : (TABLE as Record<string, Row>)[op][dtype];
 }
 
 type ElementwiseKernels = { [N in ElementwiseName & OpName]: Kernel<AttrsOf<N>> };

@@ -1,3 +1,6 @@
+import type { GemmEpilogue, Program } from '../runtime.js';
+import { MAX_OP_PARAMS } from '../runtime.js';
+
 /**
  * The blocked matrix-product skeleton shared by matMul, conv2d (implicit GEMM) and conv2d's filter
  * gradient: a workgroup of 8 × 8 threads computes a 32 × 32 block of C = A·B, each thread a 4 × 4
@@ -79,4 +82,32 @@ export function gemmBody(shader: GemmShader): string {
 /** Workgroup counts for an M × N product, `layers` deep (batches or groups). */
 export function gemmWorkgroups(m: number, n: number, layers: number): [number, number, number] {
   return [Math.ceil(n / GEMM_BLOCK), Math.ceil(m / GEMM_BLOCK), layers];
+}
+
+/**
+ * A GEMM program that can take an elementwise epilogue into its store (Program.withEpilogue):
+ * `shader(store)` is the GEMM whose `store_c` computes the result's flat index `i` and runs `store`
+ * (the plain contraction stores `y[i] = value;`). Returns undefined when the parameters do not fit.
+ */
+export function gemmProgram(base: Omit<Program, 'helpers' | 'body' | 'withEpilogue'>, shader: (store: string) => GemmShader): Program {
+  const plain = shader('y[i] = value;');
+  return {
+    ...base,
+    helpers: gemmHelpers(plain),
+    body: gemmBody(plain),
+    withEpilogue: (epilogue: GemmEpilogue) => {
+      const { store, params } = epilogue.code(base.params.length, base.inputs.length);
+      if (base.params.length + params.length > MAX_OP_PARAMS) return undefined;
+      const fused = shader(store);
+      return {
+        ...base,
+        key: `${base.key}+${epilogue.key}`,
+        inputs: [...base.inputs, ...epilogue.inputs],
+        params: [...base.params, ...params],
+        outputDTypes: epilogue.outputDTypes,
+        helpers: `${epilogue.helpers}\n${gemmHelpers(fused)}`,
+        body: gemmBody(fused),
+      };
+    },
+  };
 }
