@@ -1,2 +1,3 @@
-/** @tessera/keras: Keras-compatible Model, Sequential and fit/predict for Tessera. Not implemented yet; issue 8 fills this package. */
-export {};
+/** @tessera/keras: Keras-compatible optimizers, losses, metrics, callbacks, Model, Sequential and fit/predict for Tessera. */
+export * as optimizers from './optimizers/index.js';
+export * from './optimizers/index.js';
