@@ -1,3 +1,5 @@
 /** @tessera/keras: Keras-compatible optimizers, losses, metrics, callbacks, Model, Sequential and fit/predict for Tessera. */
 export * as optimizers from './optimizers/index.js';
 export * from './optimizers/index.js';
+export * as losses from './losses/index.js';
+export * from './losses/loss.js';

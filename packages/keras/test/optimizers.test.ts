@@ -31,8 +31,8 @@ const data = fixture<Fixture>('optimizers.json');
 const camel = (k: string) => k.replace(/_(\d|[a-z])/g, (_, c: string) => c.toUpperCase());
 function schedule(spec: { class: string; config: Record<string, number | boolean | number[]> }): LearningRateSchedule {
   const c = Object.fromEntries(Object.entries(spec.config).map(([k, v]) => [camel(k), v])) as Record<string, never>;
-  if (spec.class === 'ExponentialDecay') return new ExponentialDecay(c);
-  if (spec.class === 'CosineDecay') return new CosineDecay(c);
+  if (spec.class === 'ExponentialDecay') return new ExponentialDecay(c as never);
+  if (spec.class === 'CosineDecay') return new CosineDecay(c as never);
   return new PiecewiseConstantDecay(c.boundaries, c.values);
 }
 const classes: Record<string, new (o: Record<string, unknown>) => Optimizer> = { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam };
