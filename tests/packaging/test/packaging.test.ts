@@ -209,3 +209,33 @@ await setBackend(42);
     expect(status).toBe(0);
   });
 });
+
+describe('@tessera/layers in a fresh npm project', () => {
+  // The registry finds layer classes lazily because the wrappers and the registry import each other;
+  // in a bundle that cycle becomes module order, so rebuild a wrapper from its config on the build.
+  it('runs a Dense layer and rebuilds a Bidirectional LSTM from its Keras config', () => {
+    writeFileSync(
+      join(project, 'use-layers.mjs'),
+      `import assert from 'node:assert/strict';
+import { setBackend, tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+import { Bidirectional, Dense, LSTM, deserializeLayer, serializeLayer } from '@tessera/layers';
+
+registerReferenceBackend();
+await setBackend('reference');
+const dense = new Dense({ units: 2, activation: 'relu' });
+dense.build([null, 3]);
+dense.setWeights([tensor([[1, -1], [2, 0], [0, 1]]), tensor([0.5, 0])]);
+const y = Array.from(await dense.apply(tensor([[1, 1, 1]])).data());
+const copy = deserializeLayer(serializeLayer(new Bidirectional({ layer: new LSTM({ units: 2, returnSequences: true }) })));
+assert.ok(copy instanceof Bidirectional);
+const out = copy.apply(tensor([[[1, 0], [0, 1], [1, 1]]]));
+console.log(JSON.stringify({ y, shape: out.shape, weights: copy.weights.length }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-layers.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ y: [3.5, 0], shape: [1, 3, 4], weights: 6 });
+  });
+});

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Tensor, tensor } from '@tessera/core';
+import type { Config } from '../src/index.js';
+
+export interface EncodedArray {
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+  values: (number | boolean)[];
+}
+
+export interface FixtureCase {
+  name: string;
+  class_name: string;
+  config: Config;
+  inputs?: EncodedArray[];
+  input_is_list?: boolean;
+  weights?: EncodedArray[];
+  weight_names?: string[];
+  trainable_weight_count?: number;
+  kwargs?: { training?: boolean; return_attention_scores?: boolean; use_causal_mask?: boolean };
+  outputs?: EncodedArray[];
+  output_is_list?: boolean;
+  check: 'values' | 'config_only' | 'dropout' | 'spatial_dropout1d' | 'spatial_dropout2d' | 'gaussian_noise';
+  mask?: EncodedArray | (EncodedArray | null)[];
+  attention_mask?: EncodedArray;
+  output_mask?: EncodedArray | null;
+  weights_after?: EncodedArray[];
+}
+
+export interface Fixtures {
+  keras_version: string;
+  backend: string;
+  cases: FixtureCase[];
+  components: {
+    initializers: Record<string, Config>;
+    regularizers: Record<string, { serialized: Config; input: EncodedArray; output: number }>;
+    constraints: Record<string, { serialized: Config; input: EncodedArray; output: EncodedArray }>;
+  };
+}
+
+/** The golden fixtures written by fixtures/generate.py from real Keras 3. */
+export const fixtures: Fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/layers.json', import.meta.url)), 'utf8'));
+
+export function decode(a: EncodedArray): Tensor {
+  return tensor(a.values as number[], a.shape, a.dtype);
+}
+
+/** Asserts `actual` equals the fixture array within `tol` (absolute plus relative). */
+export function expectArrayClose(actual: Tensor, expected: EncodedArray, tol: number, what: string): void {
+  if (actual.shape.join(',') !== expected.shape.join(',')) {
+    throw new Error(`${what}: shape [${actual.shape}] differs from Keras's [${expected.shape}]`);
+  }
+  const got = Array.from(actual.dataSync() as ArrayLike<number | boolean>, Number);
+  const want = expected.values.map(Number);
+  let worst = 0;
+  let worstAt = -1;
+  got.forEach((v, i) => {
+    const err = Math.abs(v - want[i]) / (1 + Math.abs(want[i]));
+    if (!(err <= worst)) {
+      worst = err;
+      worstAt = i;
+    }
+  });
+  if (!(worst <= tol)) {
+    throw new Error(`${what}: element ${worstAt} is ${got[worstAt]}, Keras has ${want[worstAt]} (relative error ${worst.toExponential(2)} > ${tol})`);
+  }
+}
