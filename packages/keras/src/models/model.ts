@@ -1,0 +1,603 @@
+import type { Tensor, TensorLike, Variable } from '@tessera/core';
+import { ArgumentError, GradientTape, add, dispose, scalar, tensor, tidy } from '@tessera/core';
+import type { CallArgs, LayerArgs, LayerInputs, LayerOutputs } from '@tessera/layers';
+import { Layer } from '@tessera/layers';
+import { config, trace } from '@tessera/tracer';
+import type { TracedFunction } from '@tessera/tracer';
+import { Callback, CallbackList } from '../callbacks/callback.js';
+import type { Logs } from '../callbacks/callback.js';
+import { History } from '../callbacks/history.js';
+import { ProgressBar } from '../callbacks/progress-bar.js';
+import { getOptimizer } from '../optimizers/index.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { CompiledState } from './compiled.js';
+import type { CompileLossSpec } from './compiled.js';
+import type { InputExpectation, ModelData } from './data.js';
+import { checkInputs, concatBatches, permutation, sampleCount, sliceRows, takeRows, toTensors } from './data.js';
+import { FunctionalGraph } from './functional-graph.js';
+import { KerasTensor, inputDTypes } from './keras-tensor.js';
+import { installSymbolicCalls } from './symbolic-calls.js';
+import { formatSummary } from './summary.js';
+
+installSymbolicCalls();
+
+/** One batch handed to `trainStep`/`testStep`: inputs, targets, optional per-sample weights. */
+export type StepData = [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
+type StepFunction<A extends unknown[], R> = ((...args: A) => R) & Partial<Pick<TracedFunction<A, R>, 'traceCount' | 'concreteFunctions'>>;
+
+export interface ModelArgs extends LayerArgs {
+  inputs?: KerasTensor | readonly KerasTensor[];
+  outputs?: KerasTensor | readonly KerasTensor[];
+}
+
+export interface CompileArgs extends CompileLossSpec {
+  optimizer?: string | Optimizer;
+  /** Run the train/test/predict steps op by op instead of tracing them (for debugging). */
+  runEagerly?: boolean;
+  /** Accepted for Keras compatibility; steps are always traced into optimized graphs unless run eagerly. */
+  jitCompile?: boolean | 'auto';
+}
+
+export type Verbose = 0 | 1 | 2 | 'auto';
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  verbose?: Verbose;
+  callbacks?: readonly Callback[];
+  validationSplit?: number;
+  validationData?: readonly [ModelData, ModelData] | readonly [ModelData, ModelData, TensorLike];
+  shuffle?: boolean;
+  classWeight?: Record<number, number>;
+  sampleWeight?: TensorLike;
+  initialEpoch?: number;
+  /** Source of randomness for shuffling (default Math.random). */
+  random?: () => number;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: Verbose;
+  sampleWeight?: TensorLike;
+  callbacks?: readonly Callback[];
+}
+
+export interface PredictArgs {
+  batchSize?: number;
+  verbose?: Verbose;
+  callbacks?: readonly Callback[];
+}
+
+function positiveInteger(owner: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ArgumentError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+async function readLogs(values: Record<string, Tensor>): Promise<Logs> {
+  const logs: Logs = {};
+  for (const [k, t] of Object.entries(values)) logs[k] = (await t.data())[0] as number;
+  return logs;
+}
+
+/**
+ * A layer with training and inference loops: `compile`, `fit`, `evaluate`, `predict`. Build one
+ * functionally (`new Model({ inputs, outputs })` from `Input()`), as a `Sequential`, or by
+ * subclassing and overriding `call`. `trainStep`, `testStep` and `predictStep` are overridable
+ * and are traced (one graph per input signature) unless the model runs eagerly. `keras.Model`.
+ */
+export class Model extends Layer {
+  static override className = 'Functional';
+  optimizer?: Optimizer;
+  /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end `fit` after the current batch. */
+  stopTraining = false;
+  /** Whether steps run op by op; read when the step functions are made (after `compile`), as in Keras 3. */
+  runEagerly = false;
+  jitCompile: boolean | 'auto' = 'auto';
+  history?: History;
+  protected compiled?: CompiledState;
+  private functions: { train?: StepFunction<[StepData], Record<string, Tensor>>; test?: StepFunction<[StepData], Record<string, Tensor>>; predict?: StepFunction<[Tensor | Tensor[]], Tensor | Tensor[]> } = {};
+  protected graph?: FunctionalGraph;
+
+  constructor(args: ModelArgs = {}) {
+    const { inputs, outputs, ...layerArgs } = args;
+    super(layerArgs);
+    const isSubclass = Object.getPrototypeOf(this) !== Model.prototype && this.call !== Model.prototype.call;
+    if (inputs !== undefined || outputs !== undefined) {
+      if (inputs === undefined || outputs === undefined) {
+        throw new ArgumentError(`${this.name}: a functional model needs both inputs and outputs, got only ${inputs === undefined ? 'outputs' : 'inputs'}`);
+      }
+      const ins = Array.isArray(inputs) ? (inputs as KerasTensor[]) : [inputs as KerasTensor];
+      const outs = Array.isArray(outputs) ? (outputs as KerasTensor[]) : [outputs as KerasTensor];
+      this.graph = new FunctionalGraph(this.name, ins, outs);
+      this.inputsAreList = Array.isArray(inputs);
+      this.outputsAreList = Array.isArray(outputs);
+      this.inputSpec = ins.length === 1 ? { shape: ins[0].shape } : ins.map((t) => ({ shape: t.shape }));
+      this.built = true;
+    } else if (!isSubclass && this.constructor === Model) {
+      throw new ArgumentError(`Model: give { inputs, outputs } from Input(), use Sequential, or subclass Model and override call()`);
+    }
+  }
+
+  protected inputsAreList = false;
+  protected outputsAreList = false;
+
+  override get className(): string {
+    return this.graph ? 'Functional' : (this.constructor as typeof Layer).className === 'Functional' ? this.constructor.name : (this.constructor as typeof Layer).className;
+  }
+
+  override get layers(): Layer[] {
+    if (this.graph) return [...this.graph.layers];
+    return super.layers;
+  }
+
+  /** The functional inputs (symbolic), if the model has them. */
+  get inputs(): KerasTensor[] | undefined {
+    return this.graph ? [...this.graph.inputs] : undefined;
+  }
+  get outputs(): KerasTensor[] | undefined {
+    return this.graph ? [...this.graph.outputs] : undefined;
+  }
+
+  /** Names of the outputs (the output layers' names), for per-output losses and metrics. */
+  get outputNames(): string[] {
+    if (this.graph) return this.graph.outputs.map((t) => t.name);
+    return ['output'];
+  }
+
+  /** The inputs the model declares (shape and dtype), used to check data before it reaches a layer. */
+  expectedInputs(): InputExpectation[] | undefined {
+    if (this.graph) {
+      return this.graph.inputs.map((t) => ({ name: t.producer.layer.name, shape: t.shape, dtype: inputDTypes.get(t.producer.layer) ?? 'float32' }));
+    }
+    return undefined;
+  }
+
+  call(inputs: LayerInputs, args: CallArgs = {}): LayerOutputs {
+    if (!this.graph) {
+      throw new ArgumentError(`${this.name}: a subclassed model must override call(inputs, args)`);
+    }
+    const list = Array.isArray(inputs) ? (inputs as Tensor[]) : [inputs as Tensor];
+    if (list.length !== this.graph.inputs.length) {
+      throw new ArgumentError(`${this.name}: expects ${this.graph.inputs.length} inputs (${this.graph.inputs.map((t) => t.name).join(', ')}), got ${list.length}`);
+    }
+    const outs = this.graph.run(list, args);
+    return this.outputsAreList ? outs : outs[0];
+  }
+
+  override computeOutputShape(inputShape: Parameters<Layer['computeOutputShape']>[0]) {
+    if (this.graph) {
+      const shapes = this.graph.outputs.map((t) => t.shape);
+      return this.outputsAreList ? shapes : shapes[0];
+    }
+    return super.computeOutputShape(inputShape);
+  }
+
+  // ---------------------------------------------------------------- compile and the steps
+
+  /** Sets the optimizer, losses and metrics for training; resets the step functions. `model.compile`. */
+  compile(args: CompileArgs = {}): void {
+    const optimizer = args.optimizer === undefined ? getOptimizer('rmsprop') : getOptimizer(args.optimizer);
+    const state = new CompiledState(this.name, args, this.outputNames);
+    this.optimizer = optimizer;
+    this.compiled = state;
+    this.runEagerly = args.runEagerly ?? false;
+    this.jitCompile = this.runEagerly ? false : (args.jitCompile ?? 'auto');
+    this.functions = {};
+    this.stopTraining = false;
+  }
+
+  get isCompiled(): boolean {
+    return this.compiled !== undefined;
+  }
+
+  /**
+   * The one place that decides whether steps run eagerly: the model's `runEagerly` (set by
+   * `compile`) or the tracer's global `config.runFunctionsEagerly(true)` (which traced functions
+   * also check on every call, so it takes effect immediately).
+   */
+  stepsRunEagerly(): boolean {
+    return this.runEagerly || config.functionsRunEagerly();
+  }
+
+  private stepFunction<A extends unknown[], R>(kind: 'train' | 'test' | 'predict', step: (...args: A) => R): StepFunction<A, R> {
+    const cached = this.functions[kind] as StepFunction<A, R> | undefined;
+    if (cached) return cached;
+    const made: StepFunction<A, R> = this.runEagerly ? step : trace(step, { name: `${this.name}.${kind}Step` });
+    (this.functions as Record<string, unknown>)[kind] = made;
+    return made;
+  }
+
+  /** The function `fit` runs per batch: `trainStep`, traced unless the model runs eagerly. */
+  get trainFunction(): StepFunction<[StepData], Record<string, Tensor>> {
+    return this.stepFunction('train', (data: StepData) => this.trainStep(data));
+  }
+  get testFunction(): StepFunction<[StepData], Record<string, Tensor>> {
+    return this.stepFunction('test', (data: StepData) => this.testStep(data));
+  }
+  get predictFunction(): StepFunction<[Tensor | Tensor[]], Tensor | Tensor[]> {
+    return this.stepFunction('predict', (x: Tensor | Tensor[]) => this.predictStep(x));
+  }
+
+  private requireCompiled(method: string): CompiledState {
+    if (!this.compiled || !this.optimizer) {
+      throw new ArgumentError(`${this.name}.${method}: the model must be compiled first; call model.compile({ optimizer, loss })`);
+    }
+    return this.compiled;
+  }
+
+  /** The total loss: compiled losses (weighted per output) plus the layers' added and regularization losses. `compute_loss`. */
+  computeLoss(_x: Tensor | Tensor[], y: Tensor | Tensor[], yPred: Tensor | Tensor[], sampleWeight?: Tensor): Tensor {
+    const state = this.requireCompiled('computeLoss');
+    const ys = Array.isArray(y) ? y : [y];
+    const preds = Array.isArray(yPred) ? yPred : [yPred];
+    let total = state.computeLoss(ys, preds, sampleWeight);
+    for (const extra of this.losses) total = total ? add(total, extra) : extra;
+    if (!total) throw new ArgumentError(`${this.name}: no loss to compute; give compile() a loss`);
+    return total;
+  }
+
+  /** Updates the compiled metrics and returns every tracked value by name. `compute_metrics`. */
+  computeMetrics(_x: Tensor | Tensor[], y: Tensor | Tensor[], yPred: Tensor | Tensor[], sampleWeight?: Tensor): Record<string, Tensor> {
+    const state = this.requireCompiled('computeMetrics');
+    const ys = Array.isArray(y) ? y : [y];
+    const preds = Array.isArray(yPred) ? yPred : [yPred];
+    state.build(ys, preds);
+    state.updateMetrics(ys, preds, sampleWeight);
+    return state.results();
+  }
+
+  private trackLoss(loss: Tensor, x: Tensor | Tensor[]): void {
+    const first = Array.isArray(x) ? x[0] : x;
+    this.compiled!.lossTracker.updateValues(loss, scalar(first.shape[0]));
+  }
+
+  /**
+   * One training step: forward pass under a gradient tape, loss, gradients, optimizer update,
+   * metrics. Override it for custom training; it is traced into one graph per signature. `train_step`.
+   */
+  trainStep(data: StepData): Record<string, Tensor> {
+    const [x, y, sampleWeight] = data;
+    const tape = new GradientTape();
+    let yPred!: Tensor | Tensor[];
+    const loss = tape.record(() => {
+      yPred = this.apply(x, { training: true });
+      return this.computeLoss(x, y, yPred, sampleWeight);
+    });
+    this.trackLoss(loss, x);
+    const weights = this.trainableWeights;
+    const grads = tape.gradient(loss, weights);
+    this.optimizer!.applyGradients(weights.map((w, i) => [grads[i], w] as const));
+    for (const w of weights) {
+      const constraint = this.constraintOf(w);
+      if (constraint) w.assign(constraint.call(w));
+    }
+    return this.computeMetrics(x, y, yPred, sampleWeight);
+  }
+
+  /** One evaluation step: forward pass (inference mode), loss and metrics. `test_step`. */
+  testStep(data: StepData): Record<string, Tensor> {
+    const [x, y, sampleWeight] = data;
+    const yPred = this.apply(x, { training: false });
+    const loss = this.computeLoss(x, y, yPred, sampleWeight);
+    this.trackLoss(loss, x);
+    return this.computeMetrics(x, y, yPred, sampleWeight);
+  }
+
+  /** One prediction step: the forward pass in inference mode. `predict_step`. */
+  predictStep(x: Tensor | Tensor[]): Tensor | Tensor[] {
+    return this.apply(x, { training: false }) as Tensor | Tensor[];
+  }
+
+  // ---------------------------------------------------------------- data plumbing
+
+  private inputCount(): number | undefined {
+    return this.graph ? this.graph.inputs.length : undefined;
+  }
+
+  private prepareX(method: string, x: ModelData, owned: Tensor[]): Tensor[] {
+    const xs = toTensors(`${this.name}.${method}`, 'x', x, this.inputCount(), owned);
+    return checkInputs(`${this.name}.${method}`, xs, this.expectedInputs(), owned);
+  }
+
+  private prepareY(method: string, y: ModelData, owned: Tensor[]): Tensor[] {
+    return toTensors(`${this.name}.${method}`, 'y', y, this.graph ? this.graph.outputs.length : undefined, owned);
+  }
+
+  private packX(xs: Tensor[]): Tensor | Tensor[] {
+    return xs.length === 1 && !this.inputsAreList ? xs[0] : xs;
+  }
+  private packY(ys: Tensor[]): Tensor | Tensor[] {
+    return ys.length === 1 ? ys[0] : ys;
+  }
+
+  private weightsFromClasses(method: string, classWeight: Record<number, number>, y: Tensor): Tensor {
+    const labels = y.rank > 1 && y.shape[y.rank - 1] > 1 ? y.argMax(-1) : y.reshape([-1]);
+    const values = Array.from(labels.dataSync() as ArrayLike<number>, (c) => {
+      const w = classWeight[Math.round(c)];
+      if (w === undefined) throw new ArgumentError(`${this.name}.${method}: classWeight has no weight for class ${Math.round(c)} (given: ${Object.keys(classWeight).join(', ')})`);
+      return w;
+    });
+    if (labels !== y) labels.dispose();
+    return tensor(values);
+  }
+
+  private makeCallbacks(user: readonly Callback[] | undefined, verbose: Verbose | undefined, withHistory: boolean): { list: CallbackList; history?: History } {
+    const callbacks = [...(user ?? [])];
+    let history: History | undefined;
+    if (withHistory) {
+      history = new History();
+      callbacks.unshift(history);
+    }
+    const v = verbose ?? 'auto';
+    if (v !== 0 && !callbacks.some((c) => c instanceof ProgressBar)) callbacks.push(new ProgressBar(v === 2 ? { interactive: false } : {}));
+    const list = new CallbackList(callbacks);
+    list.setModel(this);
+    return { list, history };
+  }
+
+  // ---------------------------------------------------------------- fit / evaluate / predict
+
+  /**
+   * Trains for `epochs` over `x`/`y` in batches and returns the `History`. The per-batch step is
+   * `trainStep`, traced once per batch shape. `model.fit`.
+   */
+  async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    const method = 'fit';
+    const state = this.requireCompiled(method);
+    const epochs = positiveInteger(`${this.name}.fit`, 'epochs', args.epochs ?? 1);
+    const batchSize = positiveInteger(`${this.name}.fit`, 'batchSize', args.batchSize ?? 32);
+    const initialEpoch = args.initialEpoch ?? 0;
+    const split = args.validationSplit ?? 0;
+    if (typeof split !== 'number' || split < 0 || split >= 1) throw new ArgumentError(`${this.name}.fit: validationSplit must be in [0, 1), got ${String(split)}`);
+    const owned: Tensor[] = [];
+    try {
+      let xs = this.prepareX(method, x, owned);
+      let ys = this.prepareY(method, y, owned);
+      let sw: Tensor | undefined;
+      if (args.sampleWeight !== undefined) sw = toTensors(`${this.name}.fit`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
+      else if (args.classWeight) {
+        sw = this.weightsFromClasses(method, args.classWeight, ys[0]);
+        owned.push(sw);
+      }
+      const n = sampleCount(`${this.name}.fit`, { x: xs, y: ys, ...(sw ? { sampleWeight: [sw] } : {}) });
+      let validation: [Tensor[], Tensor[], Tensor | undefined] | undefined;
+      if (args.validationData) {
+        const [vx, vy, vw] = args.validationData;
+        const vxs = this.prepareX(method, vx, owned);
+        const vys = this.prepareY(method, vy, owned);
+        const vws = vw === undefined ? undefined : toTensors(`${this.name}.fit`, 'validationData sampleWeight', vw, 1, owned)[0];
+        sampleCount(`${this.name}.fit`, { 'validationData x': vxs, 'validationData y': vys });
+        validation = [vxs, vys, vws];
+      } else if (split > 0) {
+        const at = Math.floor(n * (1 - split));
+        if (at === 0 || at === n) throw new ArgumentError(`${this.name}.fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples`);
+        const cut = (ts: Tensor[], start: number, size: number) => {
+          const out = sliceRows(ts, start, size);
+          owned.push(...out);
+          return out;
+        };
+        validation = [cut(xs, at, n - at), cut(ys, at, n - at), sw ? cut([sw], at, n - at)[0] : undefined];
+        xs = cut(xs, 0, at);
+        ys = cut(ys, 0, at);
+        if (sw) sw = cut([sw], 0, at)[0];
+      }
+      const trainCount = xs[0].shape[0];
+      const steps = Math.ceil(trainCount / batchSize);
+      if (this.built && this.trainableWeights.length > 0) this.optimizer!.build(this.trainableWeights);
+      const { list, history } = this.makeCallbacks(args.callbacks, args.verbose, true);
+      this.history = history;
+      list.setParams({ epochs, steps, verbose: args.verbose === 0 ? 0 : 1 });
+      this.stopTraining = false;
+      list.call('onTrainBegin', {});
+      const trainFunction = this.trainFunction;
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        state.reset();
+        list.call('onEpochBegin', epoch, {});
+        const order = args.shuffle === false ? undefined : permutation(trainCount, args.random);
+        let epochLogs: Logs = {};
+        for (let step = 0; step < steps; step++) {
+          list.call('onTrainBatchBegin', step, {});
+          const start = step * batchSize;
+          const size = Math.min(batchSize, trainCount - start);
+          const batch = tidy(() => {
+            if (!order) return { bx: sliceRows(xs, start, size), by: sliceRows(ys, start, size), bw: sw ? sliceRows([sw], start, size)[0] : undefined };
+            const idx = order.slice([start], [size]);
+            return { bx: takeRows(xs, idx), by: takeRows(ys, idx), bw: sw ? takeRows([sw], idx)[0] : undefined };
+          });
+          let values: Record<string, Tensor>;
+          try {
+            values = trainFunction([this.packX(batch.bx), this.packY(batch.by), batch.bw]);
+          } finally {
+            dispose(batch);
+          }
+          epochLogs = await readLogs(values);
+          dispose(values);
+          list.call('onTrainBatchEnd', step, { ...epochLogs });
+          if (this.stopTraining) break;
+        }
+        order?.dispose();
+        if (validation) {
+          const valLogs = await this.evaluateInternal(validation[0], validation[1], validation[2], batchSize, list, true);
+          for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
+        }
+        list.call('onEpochEnd', epoch, epochLogs);
+      }
+      list.call('onTrainEnd', {});
+      return history!;
+    } finally {
+      dispose(owned);
+    }
+  }
+
+  private async evaluateInternal(xs: Tensor[], ys: Tensor[], sw: Tensor | undefined, batchSize: number, list: CallbackList, inFit: boolean): Promise<Logs> {
+    const state = this.compiled!;
+    const n = xs[0].shape[0];
+    const steps = Math.ceil(n / batchSize);
+    state.reset();
+    if (!inFit) list.setParams({ steps, verbose: 1 });
+    list.call('onTestBegin', {});
+    const testFunction = this.testFunction;
+    let logs: Logs = {};
+    for (let step = 0; step < steps; step++) {
+      list.call('onTestBatchBegin', step, {});
+      const start = step * batchSize;
+      const size = Math.min(batchSize, n - start);
+      const batch = tidy(() => ({ bx: sliceRows(xs, start, size), by: sliceRows(ys, start, size), bw: sw ? sliceRows([sw], start, size)[0] : undefined }));
+      let values: Record<string, Tensor>;
+      try {
+        values = testFunction([this.packX(batch.bx), this.packY(batch.by), batch.bw]);
+      } finally {
+        dispose(batch);
+      }
+      logs = await readLogs(values);
+      dispose(values);
+      list.call('onTestBatchEnd', step, { ...logs });
+    }
+    list.call('onTestEnd', { ...logs });
+    return logs;
+  }
+
+  /**
+   * The loss and metrics over `x`/`y` in batches (inference mode): a number when there are no
+   * metrics, else `[loss, ...metrics]`; or a record with `returnDict`. `model.evaluate`.
+   */
+  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
+  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<Logs | number | number[]> {
+    this.requireCompiled('evaluate');
+    const batchSize = positiveInteger(`${this.name}.evaluate`, 'batchSize', args.batchSize ?? 32);
+    const owned: Tensor[] = [];
+    try {
+      const xs = this.prepareX('evaluate', x, owned);
+      const ys = this.prepareY('evaluate', y, owned);
+      const sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.evaluate`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
+      sampleCount(`${this.name}.evaluate`, { x: xs, y: ys, ...(sw ? { sampleWeight: [sw] } : {}) });
+      const { list } = this.makeCallbacks(args.callbacks, args.verbose, false);
+      const logs = await this.evaluateInternal(xs, ys, sw, batchSize, list, false);
+      if (args.returnDict) return logs;
+      const values = Object.values(logs);
+      return values.length === 1 ? values[0] : values;
+    } finally {
+      dispose(owned);
+    }
+  }
+
+  /**
+   * Outputs for `x`, computed in batches by `predictStep` (traced once per batch shape, so at most
+   * two traces for any number of batches) and concatenated. Works on models never compiled. `model.predict`.
+   */
+  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
+    const batchSize = positiveInteger(`${this.name}.predict`, 'batchSize', args.batchSize ?? 32);
+    const owned: Tensor[] = [];
+    const outputs: Tensor[][] = [];
+    try {
+      const xs = this.prepareX('predict', x, owned);
+      const n = sampleCount(`${this.name}.predict`, { x: xs });
+      const steps = Math.ceil(n / batchSize);
+      const { list } = this.makeCallbacks(args.callbacks, args.verbose, false);
+      list.setParams({ steps, verbose: 1 });
+      list.call('onPredictBegin', {});
+      const predictFunction = this.predictFunction;
+      for (let step = 0; step < steps; step++) {
+        list.call('onPredictBatchBegin', step, {});
+        const start = step * batchSize;
+        const batch = sliceRows(xs, start, Math.min(batchSize, n - start));
+        try {
+          const out = predictFunction(this.packX(batch));
+          outputs.push(Array.isArray(out) ? out : [out]);
+        } finally {
+          dispose(batch);
+        }
+        list.call('onPredictBatchEnd', step, {});
+      }
+      list.call('onPredictEnd', {});
+      if (outputs.length === 0) throw new ArgumentError(`${this.name}.predict: x has no samples`);
+      const joined = outputs[0].map((_, i) => concatBatches(outputs.map((o) => o[i])));
+      return joined.length === 1 && !this.outputsAreList ? joined[0] : joined;
+    } finally {
+      dispose(outputs);
+      dispose(owned);
+    }
+  }
+
+  /** Outputs for one batch, in one call of the predict function. `predict_on_batch`. */
+  predictOnBatch(x: ModelData): Tensor | Tensor[] {
+    const owned: Tensor[] = [];
+    try {
+      const xs = this.prepareX('predictOnBatch', x, owned);
+      sampleCount(`${this.name}.predictOnBatch`, { x: xs });
+      return this.predictFunction(this.packX(xs));
+    } finally {
+      dispose(owned);
+    }
+  }
+
+  /** One training step on one batch; returns the logs (metrics reset first unless `resetMetrics: false`). `train_on_batch`. */
+  async trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number>; resetMetrics?: boolean } = {}): Promise<Logs> {
+    const state = this.requireCompiled('trainOnBatch');
+    const owned: Tensor[] = [];
+    try {
+      const xs = this.prepareX('trainOnBatch', x, owned);
+      const ys = this.prepareY('trainOnBatch', y, owned);
+      let sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.trainOnBatch`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
+      if (!sw && args.classWeight) {
+        sw = this.weightsFromClasses('trainOnBatch', args.classWeight, ys[0]);
+        owned.push(sw);
+      }
+      sampleCount(`${this.name}.trainOnBatch`, { x: xs, y: ys });
+      if (args.resetMetrics ?? true) state.reset();
+      const values = this.trainFunction([this.packX(xs), this.packY(ys), sw]);
+      const logs = await readLogs(values);
+      dispose(values);
+      return logs;
+    } finally {
+      dispose(owned);
+    }
+  }
+
+  /** One evaluation step on one batch; returns the logs. `test_on_batch`. */
+  async testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: TensorLike; resetMetrics?: boolean } = {}): Promise<Logs> {
+    const state = this.requireCompiled('testOnBatch');
+    const owned: Tensor[] = [];
+    try {
+      const xs = this.prepareX('testOnBatch', x, owned);
+      const ys = this.prepareY('testOnBatch', y, owned);
+      const sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.testOnBatch`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
+      sampleCount(`${this.name}.testOnBatch`, { x: xs, y: ys });
+      if (args.resetMetrics ?? true) state.reset();
+      const values = this.testFunction([this.packX(xs), this.packY(ys), sw]);
+      const logs = await readLogs(values);
+      dispose(values);
+      return logs;
+    } finally {
+      dispose(owned);
+    }
+  }
+
+  /** Every metric the model tracks (loss first), once compiled. */
+  get metrics() {
+    return this.compiled?.allMetrics() ?? [];
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  /** Prints (or returns, with `print: false`) Keras's summary table. `model.summary`. */
+  summary(options: { lineLength?: number; print?: (line: string) => void } = {}): string {
+    const text = formatSummary(this, options.lineLength);
+    (options.print ?? console.log)(text);
+    return text;
+  }
+
+  /** Variables of the optimizer, for checkpoints. */
+  get optimizerVariables(): Variable[] {
+    return this.optimizer?.variables ?? [];
+  }
+
+  override dispose(): void {
+    for (const f of Object.values(this.functions)) (f as { dispose?: () => void }).dispose?.();
+    this.functions = {};
+    super.dispose();
+  }
+}
