@@ -27,7 +27,7 @@ export abstract class Metric {
 
   /** Zeroes the state (Keras calls it at the start of each epoch). `reset_state`. */
   resetState(): void {
-    this.variables.forEach((v, i) => v.assign(zeros(v.shape).add(this.initialValues[i])));
+    tidy(() => this.variables.forEach((v, i) => v.assign(zeros(v.shape).add(this.initialValues[i]))));
   }
 
   /** Convenience: update with plain values (eager) and return the result as a number or array. */

@@ -1,5 +1,6 @@
-import type { DType } from '@tessera/core';
-import { ArgumentError } from '@tessera/core';
+import type { DType, Tensor } from '@tessera/core';
+import { ArgumentError, dispose, zeros } from '@tessera/core';
+import { trace } from '@tessera/tracer';
 import type { CallArgs, LayerShape } from '@tessera/layers';
 import { InputLayer, Layer, formatLayerShape } from '@tessera/layers';
 
@@ -104,7 +105,7 @@ export function symbolicApply(layer: Layer, inputs: KerasTensor | readonly Keras
   const shapes = list.map((t) => t.shape);
   const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
   if (!layer.built) layer.build(shapeArg);
-  const out = layer.computeOutputShape(shapeArg);
+  const out = inferOutputShape(layer, shapeArg);
   const isList = out.length > 0 && Array.isArray(out[0]);
   const outShapes = (isList ? out : [out]) as LayerShape[];
   const { mask: _mask, ...rest } = args;
@@ -112,4 +113,37 @@ export function symbolicApply(layer: Layer, inputs: KerasTensor | readonly Keras
   const dtype: DType = layer.className === 'Embedding' ? 'float32' : list[0].dtype === 'int32' && layer.className === 'InputLayer' ? 'int32' : 'float32';
   call.outputs = outShapes.map((s, i) => new KerasTensor(s, dtype, call, i));
   return isList ? call.outputs : call.outputs[0];
+}
+
+/**
+ * A layer's output shape for an input shape. Built-in layers compute it from their arguments; for a
+ * layer that keeps the default (a custom layer), the call is recorded in a throwaway trace and the
+ * shapes read off the symbolic outputs, so nothing runs and a stateful layer's variables are untouched.
+ */
+export function inferOutputShape(layer: Layer, shapeArg: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
+  if (layer.computeOutputShape !== Layer.prototype.computeOutputShape) return layer.computeOutputShape(shapeArg);
+  const isList = shapeArg.length > 0 && Array.isArray(shapeArg[0]);
+  const shapes = (isList ? shapeArg : [shapeArg]) as readonly LayerShape[];
+  const probes = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+  let found: number[][] = [];
+  let returnsList = false;
+  const probe = trace(
+    (...xs: Tensor[]) => {
+      const out = layer.apply(isList ? xs : xs[0]);
+      returnsList = Array.isArray(out);
+      const outs = Array.isArray(out) ? out : [out as Tensor];
+      found = outs.map((t) => [...t.shape]);
+      return outs;
+    },
+    { name: `${layer.name}.computeOutputShape`, optimize: false },
+  );
+  try {
+    probe.graphFor(...probes);
+  } finally {
+    probe.dispose();
+    dispose(probes);
+  }
+  const batchUnknown = shapes.some((s) => s[0] === null);
+  const result = found.map((s) => s.map((d, i) => (i === 0 && batchUnknown ? null : d)));
+  return returnsList ? result : result[0];
 }

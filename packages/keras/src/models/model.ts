@@ -21,6 +21,12 @@ import { formatSummary } from './summary.js';
 
 installSymbolicCalls();
 
+/** Set by serialization.ts (which imports Sequential, which imports this file). */
+let modelToConfigHook: ((model: Model) => Record<string, unknown>) | undefined;
+export function setModelSerializer(fn: (model: Model) => Record<string, unknown>): void {
+  modelToConfigHook = fn;
+}
+
 /** One batch handed to `trainStep`/`testStep`: inputs, targets, optional per-sample weights. */
 export type StepData = [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
 type StepFunction<A extends unknown[], R> = ((...args: A) => R) & Partial<Pick<TracedFunction<A, R>, 'traceCount' | 'concreteFunctions'>>;
@@ -204,7 +210,13 @@ export class Model extends Layer {
   private stepFunction<A extends unknown[], R>(kind: 'train' | 'test' | 'predict', step: (...args: A) => R): StepFunction<A, R> {
     const cached = this.functions[kind] as StepFunction<A, R> | undefined;
     if (cached) return cached;
-    const made: StepFunction<A, R> = this.runEagerly ? step : trace(step, { name: `${this.name}.${kind}Step` });
+    // Run eagerly, the step's temporaries are freed by tidy; traced, the compiled graph frees them.
+    // Batch sizes stay concrete (reduceRetracing off): fit/predict see at most two batch shapes (full
+    // and last), and a step whose JavaScript depends on the batch size (a loop over rows) stays
+    // correct, retracing per size with the tracer's warning, instead of baking in a placeholder size.
+    const made: StepFunction<A, R> = this.runEagerly
+      ? (...args: A) => tidy(() => step(...args))
+      : trace(step, { name: `${this.name}.${kind}Step`, reduceRetracing: false });
     (this.functions as Record<string, unknown>)[kind] = made;
     return made;
   }
@@ -588,6 +600,11 @@ export class Model extends Layer {
     const text = formatSummary(this, options.lineLength);
     (options.print ?? console.log)(text);
     return text;
+  }
+
+  /** Keras's JSON config of the model (`model.to_json()`); weights are saved separately with getWeights. */
+  toJSON(): string {
+    return JSON.stringify(modelToConfigHook!(this));
   }
 
   /** Variables of the optimizer, for checkpoints. */

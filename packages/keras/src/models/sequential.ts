@@ -3,7 +3,7 @@ import { ArgumentError, ShapeError } from '@tessera/core';
 import type { CallArgs, LayerArgs, LayerInputs, LayerOutputs, LayerShape } from '@tessera/layers';
 import { InputLayer, Layer, formatLayerShape } from '@tessera/layers';
 import type { InputExpectation } from './data.js';
-import { KerasTensor } from './keras-tensor.js';
+import { KerasTensor, inferOutputShape } from './keras-tensor.js';
 import { Model } from './model.js';
 
 export interface SequentialArgs extends LayerArgs {
@@ -80,7 +80,7 @@ export class Sequential extends Model {
       try {
         layer.assertInputCompatibility([{ shape: current }]);
         if (!layer.built) layer.build(current);
-        const out = layer.computeOutputShape(current);
+        const out = inferOutputShape(layer, current);
         if (out.length > 0 && Array.isArray(out[0])) throw new ArgumentError(`${this.name}: layer '${layer.name}' returns several outputs; Sequential layers must return one tensor`);
         current = out as LayerShape;
         shapes.set(layer, current);
@@ -112,11 +112,22 @@ export class Sequential extends Model {
       x = x[0];
     }
     const t = x as Tensor;
-    if (!this.batchShape || this.layerOutputShapes.size !== this.stack.length) {
-      if (t.rank === 0) throw new ShapeError(`${this.name}: input must have a batch dimension, got a scalar`);
-      this.build([null, ...t.shape.slice(1)]);
+    if (this.batchShape && this.layerOutputShapes.size === this.stack.length) {
+      for (const layer of this.stack) x = layer.apply(x, { training: args.training });
+      return x as LayerOutputs;
     }
-    for (const layer of this.stack) x = layer.apply(x, { training: args.training });
+    // Built on the first data it sees: each layer builds on its real input, and the shapes are recorded.
+    if (t.rank === 0) throw new ShapeError(`${this.name}: input must have a batch dimension, got a scalar`);
+    const shapes = new Map<Layer, LayerShape>();
+    for (const layer of this.stack) {
+      x = layer.apply(x, { training: args.training });
+      if (Array.isArray(x)) throw new ArgumentError(`${this.name}: layer '${layer.name}' returns several outputs; Sequential layers must return one tensor`);
+      shapes.set(layer, [null, ...(x as Tensor).shape.slice(1)]);
+    }
+    this.layerOutputShapes = shapes;
+    this.batchShape = [null, ...t.shape.slice(1)];
+    this.inputSpec = { shape: this.batchShape };
+    this.built = true;
     return x as LayerOutputs;
   }
 }

@@ -20,3 +20,10 @@ export function installSymbolicCalls(): void {
   };
   proto[installed] = true;
 }
+
+declare module '@tessera/layers' {
+  interface Layer {
+    /** Functional API: calling a layer on symbolic tensors from `Input()` records the call and returns symbolic outputs. */
+    apply(inputs: KerasTensor | readonly KerasTensor[], args?: CallArgs): KerasTensor | KerasTensor[];
+  }
+}
