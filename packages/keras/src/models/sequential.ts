@@ -74,6 +74,9 @@ export class Sequential extends Model {
   /** Builds every layer for an input shape (batch first, `null` for unknown) without running anything. */
   override build(inputShape: LayerShape | readonly LayerShape[]): void {
     const shape = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
+    // A concrete batch size means the first real call is building the model (Layer.apply does that):
+    // call() then builds each layer on the real data instead of inferring shapes.
+    if (shape[0] !== null && shape.length > 0) return;
     let current: LayerShape = shape;
     const shapes = new Map<Layer, LayerShape>();
     for (const layer of this.stack) {
