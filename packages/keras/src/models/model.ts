@@ -339,8 +339,9 @@ export class Model extends Layer {
     const callbacks = [...(user ?? [])];
     let history: History | undefined;
     if (withHistory) {
-      history = new History();
-      callbacks.unshift(history);
+      // Appended after the user's callbacks (as Keras does), so values they add to the logs are recorded.
+      history = callbacks.find((c): c is History => c instanceof History) ?? new History();
+      if (!callbacks.includes(history)) callbacks.push(history);
     }
     const v = verbose ?? 'auto';
     if (v !== 0 && !callbacks.some((c) => c instanceof ProgressBar)) callbacks.push(new ProgressBar(v === 2 ? { interactive: false } : {}));
