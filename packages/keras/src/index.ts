@@ -14,4 +14,4 @@ export type { SequentialArgs } from './models/sequential.js';
 export { Input, KerasTensor } from './models/keras-tensor.js';
 export type { InputOptions } from './models/keras-tensor.js';
 export type { ModelData } from './models/data.js';
-export { ModelFormatError, modelFromJSON, modelToConfig } from './models/serialization.js';
+export { ModelFormatError, modelFromJSON } from './models/serialization.js';

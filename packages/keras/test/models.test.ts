@@ -270,6 +270,10 @@ describe('weights and configs', () => {
     expect(seq.name).toBe('mlp');
     seq.setWeights(data.sequential.weights.map((w) => tensor(w as never)));
     expectClose(seq.predict(tensor(data.sequential.x as never), { verbose: 0 }), data.sequential.y, 1e-5);
+    const seqAgain = modelFromJSON(seq.toJSON());
+    expect(JSON.parse(seq.toJSON()).config.build_input_shape).toEqual([null, 6]);
+    seqAgain.setWeights(seq.getWeights());
+    expectClose(seqAgain.predict(tensor(data.sequential.x as never), { verbose: 0 }), data.sequential.y, 1e-5);
     const func = modelFromJSON(data.functional.json);
     expect(func.layers.map((l) => l.name)).toEqual(['a', 'b', 'shared', 'pb', 'cat', 'out1', 'out2']);
     func.setWeights(data.functional.weights.map((w) => tensor(w as never)));

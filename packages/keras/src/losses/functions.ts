@@ -81,8 +81,8 @@ export const logCosh: LossFunction = (yTrue, yPred) => {
  * wrong answer costs -log(1e-7), about 16.1); on logits it uses the stable `max(x,0) - x*z + log(1 + exp(-|x|))`.
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false, labelSmoothing = 0): Tensor {
-  let [t, p] = floatPair(yTrue, yPred);
-  if (labelSmoothing) t = t.mul(1 - labelSmoothing).add(0.5 * labelSmoothing);
+  const [labels, p] = floatPair(yTrue, yPred);
+  const t = labelSmoothing ? labels.mul(1 - labelSmoothing).add(0.5 * labelSmoothing) : labels;
   let elementwise: Tensor;
   if (fromLogits) {
     elementwise = p.relu().sub(p.mul(t)).add(softplus(abs(p).neg()));
@@ -95,13 +95,13 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = fa
 
 /** Categorical cross-entropy per sample; probabilities are rescaled to sum to 1, then clipped. */
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false, labelSmoothing = 0, axis = -1): Tensor {
-  let [t, p] = floatPair(yTrue, yPred);
-  if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+  const [labels, p] = floatPair(yTrue, yPred);
+  if (labels.shape.length !== p.shape.length || labels.shape.some((d, i) => d !== p.shape[i])) {
     throw new ArgumentError(
-      `categoricalCrossentropy: yTrue and yPred must have the same shape (one-hot labels), got [${t.shape.join(',')}] and [${p.shape.join(',')}]; for integer labels use sparseCategoricalCrossentropy`,
+      `categoricalCrossentropy: yTrue and yPred must have the same shape (one-hot labels), got [${labels.shape.join(',')}] and [${p.shape.join(',')}]; for integer labels use sparseCategoricalCrossentropy`,
     );
   }
-  if (labelSmoothing) t = t.mul(1 - labelSmoothing).add(labelSmoothing / p.shape[p.rank - 1]);
+  const t = labelSmoothing ? labels.mul(1 - labelSmoothing).add(labelSmoothing / p.shape[p.rank - 1]) : labels;
   if (fromLogits) return sum(t.mul(logSoftmax(p, axis)), axis).neg();
   const normalized = p.div(sum(p, axis, true));
   return sum(t.mul(log(clipByValue(normalized, EPSILON, 1 - EPSILON))), axis).neg();

@@ -18,14 +18,9 @@ import { FunctionalGraph } from './functional-graph.js';
 import { KerasTensor, inputDTypes } from './keras-tensor.js';
 import { installSymbolicCalls } from './symbolic-calls.js';
 import { formatSummary } from './summary.js';
+import { functionalConfig } from './model-config.js';
 
 installSymbolicCalls();
-
-/** Set by serialization.ts (which imports Sequential, which imports this file). */
-let modelToConfigHook: ((model: Model) => Record<string, unknown>) | undefined;
-export function setModelSerializer(fn: (model: Model) => Record<string, unknown>): void {
-  modelToConfigHook = fn;
-}
 
 /** One batch handed to `trainStep`/`testStep`: inputs, targets, optional per-sample weights. */
 export type StepData = [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
@@ -605,7 +600,16 @@ export class Model extends Layer {
 
   /** Keras's JSON config of the model (`model.to_json()`); weights are saved separately with getWeights. */
   toJSON(): string {
-    return JSON.stringify(modelToConfigHook!(this));
+    return JSON.stringify(this.toConfig());
+  }
+
+  /** Keras's config object of the model (what `toJSON` writes). */
+  toConfig(): Record<string, unknown> {
+    if (!this.graph) {
+      throw new ArgumentError(`${this.name}.toJSON: only Sequential and functional models have a Keras config; a subclassed model's structure lives in its code (save its weights instead)`);
+    }
+    const { calls, inputs, outputs, layers } = this.graph;
+    return functionalConfig({ name: this.name, trainable: this.trainable, calls, inputs, outputs, layers });
   }
 
   /** Variables of the optimizer, for checkpoints. */

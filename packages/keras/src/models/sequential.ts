@@ -5,6 +5,7 @@ import { InputLayer, Layer, formatLayerShape } from '@tessera/layers';
 import type { InputExpectation } from './data.js';
 import { KerasTensor, inferOutputShape } from './keras-tensor.js';
 import { Model } from './model.js';
+import { sequentialConfig } from './model-config.js';
 
 export interface SequentialArgs extends LayerArgs {
   layers?: readonly (Layer | KerasTensor)[];
@@ -132,5 +133,9 @@ export class Sequential extends Model {
     this.inputSpec = { shape: this.batchShape };
     this.built = true;
     return x as LayerOutputs;
+  }
+
+  override toConfig(): Record<string, unknown> {
+    return sequentialConfig(this.name, this.trainable, this.stack, this.batchShape ?? undefined);
   }
 }

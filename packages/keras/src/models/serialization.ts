@@ -1,62 +1,12 @@
-import { ArgumentError } from '@tessera/core';
 import type { Config, Layer, LayerShape } from '@tessera/layers';
-import { InputLayer, deserializeLayer, serializeLayer } from '@tessera/layers';
-import { Input, KerasTensor } from './keras-tensor.js';
-import type { LayerCall } from './keras-tensor.js';
-import { Model, setModelSerializer } from './model.js';
+import { deserializeLayer } from '@tessera/layers';
+import { Input } from './keras-tensor.js';
+import type { KerasTensor } from './keras-tensor.js';
+export { ModelFormatError } from './model-config.js';
+import { ModelFormatError } from './model-config.js';
+import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 
-/** An error in a model file or config: names what is wrong and where. */
-export class ModelFormatError extends ArgumentError {}
-
-const dtypePolicy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
-
-function tensorRef(t: KerasTensor, nodeIndex: (call: LayerCall) => number) {
-  return { class_name: '__keras_tensor__', config: { shape: [...t.shape], dtype: t.dtype, keras_history: [t.producer.layer.name, nodeIndex(t.producer), t.outputIndex] } };
-}
-
-/** Keras's JSON config of a Sequential or functional model (`model.to_json()`); weights are not included. */
-export function modelToConfig(model: Model): Record<string, unknown> {
-  if (model instanceof Sequential) {
-    const shape = model.expectedInputs()?.[0]?.shape;
-    const layers: unknown[] = [];
-    if (shape) layers.push(serializeLayer(new InputLayer({ batchShape: shape as number[], name: `${model.name}_input` } as never)));
-    for (const layer of model.layers) layers.push({ ...serializeLayer(layer), ...(layer.built && model.layerOutputShapes.size ? {} : {}) });
-    return {
-      module: 'keras',
-      class_name: 'Sequential',
-      config: { name: model.name, trainable: model.trainable, dtype: dtypePolicy, layers, ...(shape ? { build_input_shape: [...shape] } : {}) },
-      registered_name: null,
-      ...(shape ? { build_config: { input_shape: [...shape] } } : {}),
-    };
-  }
-  const graph = (model as unknown as { graph?: { calls: LayerCall[]; inputs: readonly KerasTensor[]; outputs: readonly KerasTensor[]; layers: Layer[] } }).graph;
-  if (!graph) {
-    throw new ArgumentError(`${model.name}.toJSON: only Sequential and functional models have a Keras config; a subclassed model's structure lives in its code (save its weights instead)`);
-  }
-  const nodeIndex = (call: LayerCall) => {
-    if (call.layer instanceof InputLayer) return 0;
-    return Math.max(0, graph.calls.filter((c) => c.layer === call.layer).indexOf(call));
-  };
-  const layers = graph.layers.map((layer) => {
-    const calls = graph.calls.filter((c) => c.layer === layer);
-    return {
-      ...serializeLayer(layer),
-      name: layer.name,
-      inbound_nodes: calls.map((c) => ({
-        args: [Array.isArray(c.inputs) ? c.inputList.map((t) => tensorRef(t, nodeIndex)) : tensorRef(c.inputs as KerasTensor, nodeIndex)],
-        kwargs: c.args.training === undefined ? {} : { training: c.args.training },
-      })),
-    };
-  });
-  const ref = (t: KerasTensor) => [t.producer.layer.name, nodeIndex(t.producer), t.outputIndex];
-  return {
-    module: 'keras.src.models.functional',
-    class_name: 'Functional',
-    config: { name: model.name, trainable: model.trainable, layers, input_layers: graph.inputs.map(ref), output_layers: graph.outputs.map(ref) },
-    registered_name: null,
-  };
-}
 
 function asRecord(where: string, value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ModelFormatError(`modelFromJSON: ${where} must be an object, got ${JSON.stringify(value)?.slice(0, 80)}`);
@@ -157,4 +107,3 @@ export function modelFromJSON(json: string | Record<string, unknown>): Model {
   return new Model({ name, inputs: ins.length === 1 ? ins[0] : ins, outputs: outs.length === 1 ? outs[0] : outs });
 }
 
-setModelSerializer(modelToConfig);
