@@ -3,7 +3,7 @@
  * with initializers, activations, regularizers and constraints that serialize like Keras's.
  */
 export { Layer, attachMask, formatLayerShape, getAttachedMask, toSnakeCase } from './layer.js';
-export type { AddWeightOptions, CallArgs, InputSpec, LayerArgs, LayerInputs, LayerOutputs, LayerShape } from './layer.js';
+export type { AddWeightOptions, CallArgs, SymbolicCallHandler, InputSpec, LayerArgs, LayerInputs, LayerOutputs, LayerShape } from './layer.js';
 export * from './layers/index.js';
 export { deserializeLayer, getLayerClass, registerLayer, registeredLayerNames, serializeLayer } from './registry.js';
 export type { LayerClass } from './registry.js';

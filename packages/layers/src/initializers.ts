@@ -1,10 +1,21 @@
 import {
   ArgumentError,
+  concat,
+  div,
   fill,
+  matMul,
+  mul,
   randomNormal,
   randomUniform,
-  tensor,
+  reshape,
+  slice,
+  split,
+  sqrt,
+  square,
+  sub,
+  sum,
   tidy,
+  transpose,
   truncatedNormal,
   zeros,
   type Tensor,
@@ -213,8 +224,10 @@ export class LecunUniform extends FixedVarianceScaling {
 }
 
 /**
- * A (semi-)orthogonal matrix: QR of a normal sample, signs fixed so the result is uniformly
- * distributed (Keras's recipe), the weight flattened to `[prod(shape[:-1]), shape[-1]]`.
+ * A (semi-)orthogonal matrix: a normal sample orthonormalized column by column (Gram-Schmidt, which
+ * gives R a positive diagonal, so the result is distributed like Keras's sign-corrected QR), the
+ * weight flattened to `[prod(shape[:-1]), shape[-1]]`. Written with ops only, never reading values
+ * back, so it also runs while a layer builds inside a trace.
  */
 export class Orthogonal extends Initializer {
   readonly className = 'Orthogonal';
@@ -229,62 +242,48 @@ export class Orthogonal extends Initializer {
     if (shape.length < 2) throw new ArgumentError(`Orthogonal: the weight must be at least rank 2, got shape [${shape.join(',')}]`);
     const cols = shape[shape.length - 1];
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    // Work on the tall orientation so Gram-Schmidt sees linearly independent columns.
-    const [m, n] = rows >= cols ? [rows, cols] : [cols, rows];
-    const sample = tidy(() => randomNormal([m, n], { seed: this.seed })).dataSync() as Float32Array;
-    const q = householderQ(Float64Array.from(sample), m, n);
-    const out = new Float32Array(rows * cols);
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) out[i * cols + j] = this.gain * (rows >= cols ? q[i * n + j] : q[j * n + i]);
-    }
-    return tensor(out, [...shape]);
+    return tidy(() => {
+      // Orthonormalize the columns of the tall orientation, then turn back if the weight is wide.
+      const [m, n] = rows >= cols ? [rows, cols] : [cols, rows];
+      const q = orthonormalColumns(randomNormal([m, n], { seed: this.seed }));
+      const oriented = rows >= cols ? q : transpose(q);
+      return reshape(mul(oriented, this.gain), [...shape]);
+    });
   }
   override getConfig(): Config {
     return { seed: this.seed ?? null, gain: this.gain };
   }
 }
 
+/** Gram-Schmidt passes against earlier columns: "twice is enough" (Giraud et al., 2005). */
+function projectOut(v: Tensor, q: Tensor | null): Tensor {
+  if (q === null) return v;
+  let out = v;
+  for (let pass = 0; pass < 2; pass++) out = sub(out, matMul(q, matMul(q, out, true, false)));
+  return out;
+}
+
 /**
- * The first `n` columns of Q in the QR decomposition of the row-major `m × n` matrix `a` (m ≥ n),
- * each column's sign chosen so that R's diagonal is positive.
+ * Orthonormal columns spanning those of `a` (m ≥ n): block classical Gram-Schmidt, twice per
+ * projection. Blocks of 32 columns are first cleared of the earlier blocks with two matMuls, then
+ * orthonormalized column by column, which keeps the op count near n instead of n².
  */
-function householderQ(a: Float64Array, m: number, n: number): Float64Array {
-  const r = Float64Array.from(a);
-  const vs: Float64Array[] = [];
-  for (let k = 0; k < n; k++) {
-    const v = new Float64Array(m);
-    let norm = 0;
-    for (let i = k; i < m; i++) norm += r[i * n + k] ** 2;
-    norm = Math.sqrt(norm);
-    const alpha = r[k * n + k] > 0 ? -norm : norm;
-    for (let i = k; i < m; i++) v[i] = r[i * n + k];
-    v[k] -= alpha;
-    let vnorm = 0;
-    for (let i = k; i < m; i++) vnorm += v[i] ** 2;
-    vnorm = Math.sqrt(vnorm);
-    if (vnorm > 0) for (let i = k; i < m; i++) v[i] /= vnorm;
-    for (let j = 0; j < n; j++) {
-      let dot = 0;
-      for (let i = k; i < m; i++) dot += v[i] * r[i * n + j];
-      for (let i = k; i < m; i++) r[i * n + j] -= 2 * v[i] * dot;
+function orthonormalColumns(a: Tensor): Tensor {
+  const n = a.shape[1];
+  const blockSize = 32;
+  let q: Tensor | null = null;
+  for (let start = 0; start < n; start += blockSize) {
+    const width = Math.min(blockSize, n - start);
+    const block = projectOut(slice(a, [0, start], [a.shape[0], width]), q);
+    let local: Tensor | null = null;
+    for (const column of split(block, width, 1)) {
+      const v = projectOut(column, local);
+      const unit = div(v, sqrt(sum(square(v))));
+      local = local === null ? unit : concat([local, unit], 1);
     }
-    vs.push(v);
+    q = q === null ? local! : concat([q, local!], 1);
   }
-  // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity.
-  const q = new Float64Array(m * n);
-  for (let j = 0; j < n; j++) q[j * n + j] = 1;
-  for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k];
-    for (let j = 0; j < n; j++) {
-      let dot = 0;
-      for (let i = k; i < m; i++) dot += v[i] * q[i * n + j];
-      for (let i = k; i < m; i++) q[i * n + j] -= 2 * v[i] * dot;
-    }
-  }
-  for (let j = 0; j < n; j++) {
-    if (r[j * n + j] < 0) for (let i = 0; i < m; i++) q[i * n + j] = -q[i * n + j];
-  }
-  return q;
+  return q!;
 }
 
 type InitializerClass = new (options?: any) => Initializer;

@@ -18,8 +18,11 @@ import { type InitializerIdentifier, getInitializer } from './initializers.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from './regularizers.js';
 import { type Config, configToOptions, dtypePolicy, readDType } from './serialization.js';
 
-/** A shape as layers see it: `null` where a dimension (usually the batch) is not fixed. */
-export type LayerShape = readonly (number | null)[];
+import { type InputSpec, type LayerShape, assertInputCompatibility, formatLayerShape } from './input-spec.js';
+import { attachMask, getAttachedMask } from './masks.js';
+
+export type { InputSpec, LayerShape };
+export { attachMask, formatLayerShape, getAttachedMask };
 
 /** What a layer's `call` receives besides its inputs. Keras's `training` and `mask` call arguments. */
 export interface CallArgs {
@@ -42,17 +45,6 @@ export interface LayerArgs {
   activityRegularizer?: RegularizerIdentifier;
 }
 
-/**
- * Input constraints a layer checks on every call. Keras's `InputSpec`. Negative axes count from the end.
- */
-export interface InputSpec {
-  ndim?: number;
-  minNdim?: number;
-  maxNdim?: number;
-  axes?: Readonly<Record<number, number>>;
-  shape?: LayerShape;
-}
-
 /** The options of `addWeight`. Keras's `add_weight` arguments. */
 export interface AddWeightOptions {
   name: string;
@@ -64,19 +56,13 @@ export interface AddWeightOptions {
   dtype?: DType;
 }
 
-/** The masks Keras attaches to tensors (`_keras_mask`), kept beside them rather than on them. */
-const attachedMasks = new WeakMap<Tensor, Tensor>();
+/**
+ * Decides calls made with inputs that are not tensors (the functional API's symbolic tensors):
+ * returns the outputs to give back, or `undefined` to let the layer compute as usual.
+ */
+export type SymbolicCallHandler = (layer: Layer, inputs: unknown, args: CallArgs) => LayerOutputs | undefined;
 
-/** The mask a layer attached to `t`, if any. Keras's `tensor._keras_mask`. */
-export function getAttachedMask(t: Tensor): Tensor | null {
-  return attachedMasks.get(t) ?? null;
-}
-
-/** Attaches `mask` to `t` so that the next layer receives it. */
-export function attachMask(t: Tensor, mask: Tensor | null): void {
-  if (mask === null) attachedMasks.delete(t);
-  else attachedMasks.set(t, mask);
-}
+let symbolicCallHandler: SymbolicCallHandler | null = null;
 
 /** The training flag of the layer calls in progress, so nested layers inherit it (Keras's call context). */
 const trainingStack: (boolean | undefined)[] = [];
@@ -98,9 +84,6 @@ function uniqueName(base: string): string {
   return count === 0 ? base : `${base}_${count}`;
 }
 
-export function formatLayerShape(shape: LayerShape): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
-}
 
 /** One input or a list of them. */
 export type LayerInputs = Tensor | readonly Tensor[];
@@ -193,6 +176,10 @@ export abstract class Layer {
    * with the mask and training flag, attaches the output mask. Keras's `layer(inputs)`; TensorFlow.js's `apply`.
    */
   apply(inputs: LayerInputs, args: CallArgs = {}): LayerOutputs {
+    if (symbolicCallHandler !== null) {
+      const symbolic = symbolicCallHandler(this, inputs, args);
+      if (symbolic !== undefined) return symbolic;
+    }
     const list = this.checkInputs(inputs);
     this.assertInputCompatibility(list);
     if (!this.built) {
@@ -259,58 +246,59 @@ export abstract class Layer {
 
   /**
    * The output shape for an input shape, `null` for unknown dimensions. Built-in layers compute it
-   * from their arguments without running anything. This default, for custom layers, runs `call`
-   * once on zeros (unknown dimensions set to 1) and puts `null` back in the batch dimension; when
-   * the tracer lands it becomes abstract evaluation, which runs no kernels.
+   * from their arguments without running anything. This default, for custom layers, builds the
+   * layer, runs `call` once on zeros (unknown dimensions set to 1) and puts `null` back in the batch
+   * dimension; every weight is restored afterwards and the probe's losses dropped, so a stateful
+   * layer's `assign`/`assignAdd` leave no trace. When the tracer lands this becomes abstract
+   * evaluation, which runs no kernels at all.
    */
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const isList = Array.isArray(inputShape[0]) || (inputShape.length > 0 && inputShape.every((d) => Array.isArray(d)));
     const shapes = (isList ? inputShape : [inputShape]) as readonly LayerShape[];
     const batchUnknown = shapes.some((s) => s[0] === null);
-    const result = tidy(() => {
-      const probes = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
-      const out = this.apply(isList ? probes : probes[0]);
-      const outs = Array.isArray(out) ? out : [out];
-      return outs.map((t) => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d)));
-    });
-    return result.length === 1 && !isList ? result[0] : result;
+    const concrete = shapes.map((s) => s.map((d) => d ?? 1));
+    this.build(isList ? concrete : concrete[0]);
+    const weights = this.weights;
+    const saved = weights.map((w) => w.clone());
+    const lossesBefore = this.takeCallLosses();
+    try {
+      const result = tidy(() => {
+        const out = this.apply(isList ? concrete.map((s) => zeros(s)) : zeros(concrete[0]));
+        const outs = Array.isArray(out) ? out : [out];
+        return outs.map((t) => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d)));
+      });
+      return result.length === 1 && !isList ? result[0] : result;
+    } finally {
+      weights.forEach((w, i) => w.assign(saved[i]));
+      dispose(saved);
+      this.restoreCallLosses(lossesBefore);
+    }
+  }
+
+  /** Takes every nested layer's call losses out (to be put back by `restoreCallLosses`). */
+  private takeCallLosses(): Map<Layer, Tensor[]> {
+    const taken = new Map<Layer, Tensor[]>();
+    const visit = (layer: Layer) => {
+      if (taken.has(layer)) return;
+      taken.set(layer, layer.callLosses);
+      layer.callLosses = [];
+      layer.layers.forEach(visit);
+    };
+    visit(this);
+    return taken;
+  }
+
+  /** Drops the losses added since `takeCallLosses` and puts the taken ones back. */
+  private restoreCallLosses(taken: Map<Layer, Tensor[]>): void {
+    for (const [layer, losses] of taken) {
+      dispose(layer.callLosses);
+      layer.callLosses = losses;
+    }
   }
 
   /** Checks inputs against `inputSpec`; the error names the layer, the input, expected and given. */
   assertInputCompatibility(inputs: readonly { shape: LayerShape }[]): void {
-    if (this.inputSpec === null) return;
-    const specs = Array.isArray(this.inputSpec) ? (this.inputSpec as readonly (InputSpec | null)[]) : [this.inputSpec as InputSpec];
-    if (Array.isArray(this.inputSpec) && specs.length !== inputs.length) {
-      throw new ArgumentError(`${this.name}: expects ${specs.length} inputs, got ${inputs.length}`);
-    }
-    specs.forEach((spec, i) => {
-      if (spec === null || i >= inputs.length) return;
-      const shape = inputs[i].shape;
-      const given = formatLayerShape(shape);
-      const which = inputs.length > 1 ? `input ${i}` : 'input';
-      if (spec.ndim !== undefined && shape.length !== spec.ndim) {
-        throw new ShapeError(`${this.name}: ${which} must be rank ${spec.ndim}, got shape ${given}`);
-      }
-      if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
-        throw new ShapeError(`${this.name}: ${which} must be at least rank ${spec.minNdim}, got shape ${given}`);
-      }
-      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) {
-        throw new ShapeError(`${this.name}: ${which} must be at most rank ${spec.maxNdim}, got shape ${given}`);
-      }
-      for (const [axisKey, size] of Object.entries(spec.axes ?? {})) {
-        const axis = Number(axisKey) < 0 ? shape.length + Number(axisKey) : Number(axisKey);
-        const actual = shape[axis];
-        if (actual !== null && actual !== undefined && actual !== size) {
-          throw new ShapeError(`${this.name}: ${which} must have size ${size} on axis ${axisKey}, got shape ${given}`);
-        }
-      }
-      if (spec.shape !== undefined) {
-        const expected = formatLayerShape(spec.shape);
-        const mismatch =
-          spec.shape.length !== shape.length || spec.shape.some((d, j) => d !== null && shape[j] !== null && d !== shape[j]);
-        if (mismatch) throw new ShapeError(`${this.name}: ${which} must have shape ${expected}, got shape ${given}`);
-      }
-    });
+    assertInputCompatibility(this.name, this.inputSpec, inputs);
   }
 
   /**
@@ -509,10 +497,24 @@ export abstract class Layer {
     return new this(configToOptions(config));
   }
 
+  /**
+   * Installs the handler that `apply` consults first, for inputs that are not tensors (or `null`
+   * to remove it). `@tessera/keras` registers one so that `layer.apply(Input(...))` records a
+   * functional-API call; a layer package never needs to know about models.
+   */
+  static setSymbolicCallHandler(handler: SymbolicCallHandler | null): void {
+    symbolicCallHandler = handler;
+  }
+
   /** Frees the weights. The layer cannot be called afterwards. */
   dispose(): void {
     for (const w of this.weights) w.dispose();
     this.clearCallLosses();
+  }
+
+  /** `using layer = new Dense(...)` frees the weights at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }
 

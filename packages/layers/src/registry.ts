@@ -18,7 +18,9 @@ function builtinLayers(): Map<string, LayerClass> {
     builtins = new Map();
     for (const value of Object.values(catalogue)) {
       const cls = value as unknown as Partial<LayerClass>;
-      if (typeof value === 'function' && typeof cls.className === 'string' && typeof cls.fromConfig === 'function') {
+      // Only classes that declare their own Keras name: abstract bases (RNN) inherit one and are skipped.
+      const named = typeof value === 'function' && Object.prototype.hasOwnProperty.call(value, 'className');
+      if (named && typeof cls.className === 'string' && typeof cls.fromConfig === 'function') {
         builtins.set(cls.className, cls as LayerClass);
       }
     }

@@ -4,6 +4,7 @@ import { registerReferenceBackend } from '@tessera/core/testing';
 import {
   Dense,
   LeakyReLU,
+  ReLU,
   MaxNorm,
   computeFans,
   getActivation,
@@ -66,16 +67,24 @@ describe('initializers', () => {
   });
 
   it('Orthogonal gives orthonormal columns (and rows for wide shapes)', () => {
+    // [80, 40] and [40, 70] span two Gram-Schmidt blocks of 32 columns.
     for (const shape of [
       [6, 4],
       [3, 5],
+      [80, 40],
+      [40, 70],
+      [3, 3, 2, 4],
     ]) {
       const w = tidy(() => getInitializer('orthogonal').call(shape));
-      const gram = tidy(() => (shape[0] >= shape[1] ? matMul(w, w, true, false) : matMul(w, w, false, true)));
-      const n = Math.min(shape[0], shape[1]);
+      const cols = shape[shape.length - 1];
+      const rows = w.size / cols;
+      const flat = tidy(() => w.reshape([rows, cols]));
+      const gram = tidy(() => (rows >= cols ? matMul(flat, flat, true, false) : matMul(flat, flat, false, true)));
+      const n = Math.min(rows, cols);
       const g = Array.from(gram.dataSync() as Float32Array);
       g.forEach((v, i) => expect(v).toBeCloseTo(Math.floor(i / n) === i % n ? 1 : 0, 5));
-      dispose([w, gram]);
+      expect(w.shape).toEqual(shape);
+      dispose([w, flat, gram]);
     }
   });
 
@@ -140,6 +149,25 @@ describe('activations', () => {
     expect(serializeActivation(getActivation(null))).toBe('linear');
     expect(run('swish')).toEqual(run('silu'));
     expect(() => getActivation('sparkle')).toThrow(/unknown activation "sparkle"/);
+  });
+});
+
+describe('ReLU layer', () => {
+  it('matches Keras 3 at and around the threshold, and rejects what Keras rejects', () => {
+    const x = tensor([-3, -1.5, 0.5, 0.75, 2, 8]);
+    const run = (args: ConstructorParameters<typeof ReLU>[0]) => {
+      const y = new ReLU(args).apply(x) as Tensor;
+      const v = Array.from(y.dataSync() as Float32Array);
+      y.dispose();
+      return v;
+    };
+    // Values printed by Keras 3.15 for the same input (x = threshold gives 0).
+    expect(run({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 })).toEqual([-0.35, -0.2, 0, 0.75, 2, 6].map((v) => expect.closeTo(v, 6)));
+    expect(run({ threshold: 0.5 })).toEqual([0, 0, 0, 0.75, 2, 8]);
+    expect(run({ maxValue: 6 })).toEqual([0, 0, 0.5, 0.75, 2, 6]);
+    expect(() => new ReLU({ threshold: -1 })).toThrow(/ReLU: threshold must be a non-negative number, got -1/);
+    expect(() => new ReLU({ maxValue: -1 })).toThrow(/ReLU: max_value must be a non-negative number or null, got -1/);
+    x.dispose();
   });
 });
 

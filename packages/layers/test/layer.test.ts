@@ -15,7 +15,10 @@ import {
 } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
 import {
+  Add,
   BatchNormalization,
+  Concatenate,
+  Embedding,
   Conv2D,
   Dense,
   Dropout,
@@ -192,6 +195,22 @@ describe('Layer', () => {
     lstm.dispose();
   });
 
+  it('merges masks as Keras does: Add ANDs them, Concatenate keeps a step any input keeps', () => {
+    const embedding = new Embedding({ inputDim: 5, outputDim: 2, maskZero: true });
+    const a = embedding.apply(tensor([[1, 0, 2]], [1, 3], 'int32')) as Tensor;
+    const b = embedding.apply(tensor([[0, 3, 2]], [1, 3], 'int32')) as Tensor;
+    const mask = (t: Tensor) => Array.from(getAttachedMask(t)!.dataSync()).map(Number);
+    const alongTime = new Concatenate({ axis: 1 }).apply([a, b]) as Tensor;
+    const alongFeatures = new Concatenate().apply([a, b]) as Tensor;
+    const sum = new Add().apply([a, b]) as Tensor;
+    expect(alongTime.shape).toEqual([1, 6, 2]);
+    expect(mask(alongTime)).toEqual([1, 0, 1, 0, 1, 1]);
+    expect(mask(alongFeatures)).toEqual([1, 1, 1]);
+    expect(mask(sum)).toEqual([0, 0, 1]);
+    dispose([a, b, alongTime, alongFeatures, sum].flatMap((t) => [t, getAttachedMask(t)]));
+    embedding.dispose();
+  });
+
   it('keeps a frozen BatchNormalization in inference mode even when training', () => {
     const bn = new BatchNormalization();
     bn.build([null, 2]);
@@ -251,6 +270,51 @@ describe('output shapes without running kernels', () => {
     const before = memory().numTensors;
     expect(new Doubler().computeOutputShape([null, 3, 4])).toEqual([null, 12]);
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('shape inference leaves state alone', () => {
+  it('the default computeOutputShape restores weights a stateful call changed and drops its losses', () => {
+    const layer = new RunningSum();
+    tidy(() => layer.apply(tensor([[1, 2]])));
+    layer.addLoss(tensor(5));
+    expect(layer.computeOutputShape([null, 2])).toEqual([null, 2]);
+    expect(values(layer.total!)).toEqual([1, 2]);
+    const losses = layer.losses;
+    expect(losses.map((l) => l.dataSync()[0])).toEqual([5]);
+    dispose(losses);
+    const fresh = new RunningSum();
+    expect(fresh.computeOutputShape([null, 3])).toEqual([null, 3]);
+    expect(fresh.built).toBe(true);
+    expect(values(fresh.total!)).toEqual([0, 0, 0]);
+    layer.dispose();
+    fresh.dispose();
+  });
+});
+
+describe('symbolic call handler', () => {
+  it('lets a model package decide calls on non-tensor inputs; tensors still compute', () => {
+    const marker = { symbolic: true };
+    const seen: string[] = [];
+    Layer.setSymbolicCallHandler((layer, inputs) => {
+      if (inputs !== marker) return undefined;
+      seen.push(layer.name);
+      return tensor([42]);
+    });
+    try {
+      const dense = new Dense({ units: 1, name: 'sym_dense' });
+      const recorded = dense.apply(marker as never) as Tensor;
+      expect(values(recorded)).toEqual([42]);
+      expect(seen).toEqual(['sym_dense']);
+      expect(dense.built).toBe(false);
+      const real = dense.apply(ones([1, 2])) as Tensor;
+      expect(real.shape).toEqual([1, 1]);
+      dispose([recorded, real]);
+      dense.dispose();
+    } finally {
+      Layer.setSymbolicCallHandler(null);
+    }
+    expect(() => new Dense({ units: 1, name: 'plain' }).apply(marker as never)).toThrow(/plain: input 0 must be a Tensor, got object/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { add, cast, elu, greater, leakyRelu, logSumExp, exp, minimum, mul, neg, relu, softmax, sub, where, type Tensor } from '@tessera/core';
+import { add, cast, clipByValue, elu, greater, leakyRelu, logSumExp, exp, mul, neg, relu, softmax, sub, where, type Tensor } from '@tessera/core';
 import { type ConstraintIdentifier, type Constraint, getConstraint, serializeConstraint } from '../constraints.js';
 import { type Initializer, type InitializerIdentifier, getInitializer, serializeInitializer } from '../initializers.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInputs, type LayerShape } from '../layer.js';
@@ -21,8 +21,8 @@ export interface ReLUArgs extends LayerArgs {
 }
 
 /**
- * `min(x, maxValue)` where `x > threshold`, else `negativeSlope·(x − threshold)`. Corresponds to
- * `keras.layers.ReLU`.
+ * `min(x, maxValue)` where `x > threshold`, else `negativeSlope·(x − threshold)`; all three
+ * arguments non-negative, as Keras requires. Corresponds to `keras.layers.ReLU`.
  */
 export class ReLU extends ElementwiseLayer {
   static override className = 'ReLU';
@@ -33,15 +33,19 @@ export class ReLU extends ElementwiseLayer {
     super(args);
     this.maxValue = args.maxValue === undefined || args.maxValue === null ? null : numberArg('ReLU', 'max_value', args.maxValue, (v) => v >= 0, 'a non-negative number or null');
     this.negativeSlope = numberArg('ReLU', 'negative_slope', args.negativeSlope ?? 0, (v) => v >= 0, 'a non-negative number');
-    this.threshold = numberArg('ReLU', 'threshold', args.threshold ?? 0);
+    this.threshold = numberArg('ReLU', 'threshold', args.threshold ?? 0, (v) => v >= 0, 'a non-negative number');
     this.supportsMasking = true;
   }
   call(inputs: LayerInputs): Tensor {
     const x = singleInput(this, inputs);
-    if (this.maxValue === null && this.negativeSlope === 0 && this.threshold === 0) return relu(x);
-    const above = this.maxValue === null ? x : minimum(x, this.maxValue);
-    const below = this.negativeSlope === 0 ? mul(x, 0) : mul(sub(x, this.threshold), this.negativeSlope);
-    return where(greater(x, this.threshold), above, below);
+    const { maxValue, negativeSlope, threshold } = this;
+    if (negativeSlope !== 0 && maxValue === null && threshold === 0) return leakyRelu(x, negativeSlope);
+    // Keras's order of operations, kept exactly: the part above the threshold, clipped to
+    // [0, maxValue], minus the negative branch.
+    let y = threshold !== 0 ? where(greater(x, threshold), x, 0) : relu(x);
+    if (maxValue !== null) y = clipByValue(y, 0, maxValue);
+    if (negativeSlope !== 0) y = sub(y, mul(relu(sub(threshold, x)), negativeSlope));
+    return y;
   }
   override getConfig(): Config {
     return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };

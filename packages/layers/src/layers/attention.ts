@@ -1,5 +1,6 @@
 import {
   ArgumentError,
+  ShapeError,
   Tensor,
   add,
   bernoulli,
@@ -37,6 +38,12 @@ function causalMask(tq: number, tk: number): Tensor {
 function attentionInputs(layer: Layer, inputs: LayerInputs): readonly Tensor[] {
   if (!Array.isArray(inputs) || inputs.length < 2 || inputs.length > 3) {
     throw new ArgumentError(`${layer.name}: expects a list [query, value] or [query, value, key], got ${Array.isArray(inputs) ? `${inputs.length} tensors` : 'one tensor'}`);
+  }
+  const [query, value, key = value] = inputs as readonly Tensor[];
+  if (query.rank !== 3 || value.rank !== 3 || key.rank !== 3) {
+    throw new ShapeError(
+      `${layer.name}: query, value and key must be rank 3 [batch, steps, dim], got ${[query, value, key].map((t) => formatLayerShape(t.shape)).join(', ')}`,
+    );
   }
   return inputs as readonly Tensor[];
 }
@@ -100,9 +107,6 @@ export class Attention extends Layer {
   call(inputs: LayerInputs, args: CallArgs): Tensor | Tensor[] {
     const [query, value, keyInput] = attentionInputs(this, inputs);
     const key = keyInput ?? value;
-    if (query.rank !== 3 || value.rank !== 3 || key.rank !== 3) {
-      throw new ArgumentError(`${this.name}: query, value and key must be rank 3 [batch, steps, dim], got ${[query, value, key].map((t) => formatLayerShape(t.shape)).join(', ')}`);
-    }
     let scores = this.scores(query, key);
     const valueMask = maskAt(args.mask, 1);
     let scoresMask: Tensor | null = valueMask === null ? null : expandDims(valueMask, -2);
@@ -225,6 +229,11 @@ export class MultiHeadAttention extends Layer {
       throw new ArgumentError(`${this.name}: expects the shapes of [query, value] or [query, value, key], got ${JSON.stringify(inputShape)}`);
     }
     const [queryShape, valueShape, keyShape = valueShape] = shapes;
+    if ([queryShape, valueShape, keyShape].some((shape) => shape.length !== 3)) {
+      throw new ShapeError(
+        `${this.name}: query, value and key must be rank 3 [batch, steps, dim], got ${[queryShape, valueShape, keyShape].map(formatLayerShape).join(', ')}`,
+      );
+    }
     const queryDim = knownDim(this, queryShape, -1, 'query feature');
     const keyDim = knownDim(this, keyShape, -1, 'key feature');
     const valueDim = knownDim(this, valueShape, -1, 'value feature');
@@ -242,10 +251,10 @@ export class MultiHeadAttention extends Layer {
   /** `[batch, steps, dim]` → `[batch, heads, steps, headDim]`. */
   private project(x: Tensor, which: 'query' | 'key' | 'value', headDim: number): Tensor {
     const { kernel, bias } = this.projections![which];
-    const [batch, steps, dim] = x.shape;
+    const [, steps, dim] = x.shape;
     let y = matMul(x, reshape(kernel, [dim, this.numHeads * headDim]));
     if (bias !== null) y = add(y, reshape(bias, [this.numHeads * headDim]));
-    return transpose(reshape(y, [batch, steps, this.numHeads, headDim]), [0, 2, 1, 3]);
+    return transpose(reshape(y, [-1, steps, this.numHeads, headDim]), [0, 2, 1, 3]);
   }
 
   call(inputs: LayerInputs, args: CallArgs): Tensor | Tensor[] {
@@ -278,8 +287,8 @@ export class MultiHeadAttention extends Layer {
       scores = softmax(scores, -1);
     }
     const weights = dropoutWeights(scores, this.dropout, args.training, this.seed, this.dropoutCalls++);
-    const [batch, steps] = queryInput.shape;
-    const attended = reshape(transpose(matMul(weights, value), [0, 2, 1, 3]), [batch, steps, this.numHeads * this.valueDim]);
+    const steps = queryInput.shape[1];
+    const attended = reshape(transpose(matMul(weights, value), [0, 2, 1, 3]), [-1, steps, this.numHeads * this.valueDim]);
     const { kernel, bias } = this.projections!.output;
     let output = matMul(attended, reshape(kernel, [this.numHeads * this.valueDim, kernel.shape[2]]));
     if (bias !== null) output = add(output, bias);

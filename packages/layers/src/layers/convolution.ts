@@ -277,9 +277,9 @@ abstract class DepthwiseBase extends Layer {
     this.inputSpec = { ndim: 4 };
   }
 
-  protected addDepthwiseKernel(channels: number): void {
+  protected addDepthwiseKernel(channels: number, name: string): void {
     this.depthwiseKernel = this.addWeight({
-      name: 'depthwise_kernel',
+      name,
       shape: [...this.kernelSize, channels, this.depthMultiplier],
       initializer: this.depthwiseInitializer,
       regularizer: this.depthwiseRegularizer,
@@ -319,7 +319,8 @@ export class DepthwiseConv2D extends DepthwiseBase {
   }
   override build(inputShape: LayerShape | readonly LayerShape[]): void {
     const channels = knownDim(this, singleShape(this, inputShape), -1, 'channel');
-    this.addDepthwiseKernel(channels);
+    // Keras 3 names DepthwiseConv2D's weight 'kernel' but SeparableConv2D's 'depthwise_kernel'.
+    this.addDepthwiseKernel(channels, 'kernel');
     this.bias = this.settings.addBias(this, channels * this.depthMultiplier);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
   }
@@ -376,7 +377,7 @@ export class SeparableConv2D extends DepthwiseBase {
   }
   override build(inputShape: LayerShape | readonly LayerShape[]): void {
     const channels = knownDim(this, singleShape(this, inputShape), -1, 'channel');
-    this.addDepthwiseKernel(channels);
+    this.addDepthwiseKernel(channels, 'depthwise_kernel');
     this.pointwiseKernel = this.addWeight({
       name: 'pointwise_kernel',
       shape: [1, 1, channels * this.depthMultiplier, this.filters],

@@ -2,12 +2,10 @@ import {
   ArgumentError,
   batchNormalization,
   layerNormalization,
-  mean,
   moments,
   mul,
   reshape,
   rsqrt,
-  square,
   add,
   type Tensor,
   type Variable,
@@ -54,11 +52,11 @@ class AffineSettings {
     this.gammaConstraint = getConstraint(args.gammaConstraint, `${className}: gamma_constraint`);
   }
   /** Keras creates gamma before beta; `center: false`/`scale: false` remove the weight entirely. */
-  addWeights(layer: Layer, shape: number[]): { gamma: Variable | null; beta: Variable | null } {
+  addWeights(layer: Layer, shape: number[], withBeta = this.center): { gamma: Variable | null; beta: Variable | null } {
     const gamma = this.scale
       ? layer.addWeight({ name: 'gamma', shape, initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint })
       : null;
-    const beta = this.center
+    const beta = withBeta
       ? layer.addWeight({ name: 'beta', shape, initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint })
       : null;
     return { gamma, beta };
@@ -213,7 +211,8 @@ export class LayerNormalization extends Layer {
     const shape = singleShape(this, inputShape);
     this.axes = resolveAxes(this, this.axis, shape.length);
     const paramShape = this.axes.map((a) => knownDim(this, shape, a, 'normalized'));
-    ({ gamma: this.gamma, beta: this.beta } = this.settings.addWeights(this, paramShape));
+    // Keras creates no beta under rms_scaling, whatever `center` says.
+    ({ gamma: this.gamma, beta: this.beta } = this.settings.addWeights(this, paramShape, this.settings.center && !this.rmsScaling));
   }
 
   call(inputs: LayerInputs): Tensor {
@@ -222,9 +221,10 @@ export class LayerNormalization extends Layer {
       throw new ArgumentError(`${this.name}: axis ${JSON.stringify(this.axis)} is out of range for input shape ${formatLayerShape(x.shape)}`);
     }
     if (this.rmsScaling) {
-      // RMS scaling: divide by the root mean square, no centring and no beta.
+      // Keras's (deprecated) rms_scaling divides by the square root of the *variance*, not of the
+      // mean square, and never adds beta; reproduced as Keras computes it.
       const broadcast = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
-      const normalized = mul(x, rsqrt(add(mean(square(x), this.axes, true), this.settings.epsilon)));
+      const normalized = mul(x, rsqrt(add(moments(x, this.axes, true).variance, this.settings.epsilon)));
       return this.gamma === null ? normalized : mul(normalized, reshape(this.gamma, broadcast));
     }
     return layerNormalization(x, this.gamma ?? undefined, this.beta ?? undefined, this.axes, this.settings.epsilon);

@@ -23,7 +23,8 @@ export class Flatten extends Layer {
   }
   call(inputs: LayerInputs): Tensor {
     const x = singleInput(this, inputs);
-    return reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]);
+    // -1 for the batch keeps the op valid when the batch is left open (traced with a null batch).
+    return reshape(x, [-1, x.shape.slice(1).reduce((a, b) => a * b, 1)]);
   }
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], product(inputShape.slice(1))];
@@ -63,7 +64,7 @@ export class Reshape extends Layer {
   }
   call(inputs: LayerInputs): Tensor {
     const x = singleInput(this, inputs);
-    return reshape(x, [x.shape[0], ...(this.resolve(x.shape) as number[])]);
+    return reshape(x, [-1, ...(this.resolve(x.shape) as number[])]);
   }
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     return [inputShape[0], ...this.resolve(inputShape)];

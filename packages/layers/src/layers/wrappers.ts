@@ -34,10 +34,10 @@ export class TimeDistributed extends Layer {
   }
   call(inputs: LayerInputs, args: CallArgs): Tensor {
     const x = singleInput(this, inputs);
-    const [batch, time, ...rest] = x.shape;
-    const y = this.layer.apply(reshape(x, [batch * time, ...rest]), { training: args.training });
+    const [, time, ...rest] = x.shape;
+    const y = this.layer.apply(reshape(x, [-1, ...rest]), { training: args.training });
     if (Array.isArray(y)) throw new ArgumentError(`${this.name}: the wrapped layer must return one tensor, got ${y.length}`);
-    return reshape(y, [batch, time, ...y.shape.slice(1)]);
+    return reshape(y, [-1, time, ...y.shape.slice(1)]);
   }
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     const inner = this.layer.computeOutputShape([inputShape[0], ...inputShape.slice(2)]) as LayerShape;

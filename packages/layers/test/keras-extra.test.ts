@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Tensor, dispose, memory, setBackend, tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+import { type CallArgs, type Config, deserializeLayer } from '../src/index.js';
+
+// Cases from fixtures/generate_extra.py (real Keras 3): paths the main fixtures do not reach.
+
+interface ExtraCase {
+  name: string;
+  class_name: string;
+  config: Config;
+  inputs: { shape: number[]; values: number[] }[];
+  is_list: boolean;
+  weights: { shape: number[]; values: number[] }[];
+  kw: { mask?: { shape: number[]; values: number[] } | boolean[][][]; use_causal_mask?: boolean };
+  outputs: { shape: number[]; values: number[] }[];
+}
+
+const cases: ExtraCase[] = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/extra.json', import.meta.url)), 'utf8'));
+
+beforeAll(async () => {
+  await setBackend(registerReferenceBackend());
+});
+
+describe('extra Keras cases', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const before = memory().numTensors;
+    const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
+    const shapes = c.inputs.map((i) => i.shape);
+    layer.build(c.is_list ? shapes : shapes[0]);
+    const weights = c.weights.map((w) => tensor(w.values, w.shape));
+    layer.setWeights(weights);
+    const xs = c.inputs.map((i) => tensor(i.values, i.shape));
+    const args: CallArgs = {};
+    const mask = c.kw.mask;
+    // Masks are written as Keras gave them: one array, or a list of nested boolean lists.
+    if (mask !== undefined) args.mask = Array.isArray(mask) ? mask.map((m) => tensor(m, undefined, 'bool')) : tensor(mask.values, mask.shape, 'bool');
+    if (c.kw.use_causal_mask) args.useCausalMask = true;
+    const out = layer.apply(c.is_list ? xs : xs[0], args);
+    const outs = (Array.isArray(out) ? out : [out]) as Tensor[];
+    expect(outs.length).toBe(c.outputs.length);
+    outs.forEach((o, k) => {
+      expect(o.shape).toEqual(c.outputs[k].shape);
+      const got = Array.from(o.dataSync() as Float32Array);
+      got.forEach((v, i) => expect(Math.abs(v - c.outputs[k].values[i]), `${c.name} output ${k}[${i}]`).toBeLessThan(1e-4));
+    });
+    expect(Object.keys(layer.getConfig()).sort()).toEqual(Object.keys(c.config).sort());
+    dispose([weights, xs, outs, args.mask]);
+    layer.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+});
