@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { Graph } from './graph.js';
+import type { FusedProgram, Graph } from './graph.js';
 import type { OpDef, TensorInfo } from './ops/op.js';
 import type { AttrsOf, OpName } from './ops/primitives.js';
 import type { Shape } from './shape.js';
@@ -60,6 +60,13 @@ export interface Backend extends DataOwner {
   memory(): BackendMemory;
   /** Optional whole-graph compilation for traced functions. */
   compile?(graph: Graph): Executable;
+  /**
+   * Optional: runs a fused elementwise region in one pass (its own tile-wise interpreter or generated
+   * code). Registers `0..numInputs-1` are `inputs`, broadcast to the region's shape (the outputs'
+   * shape); returns one handle per `program.outputs`. Without it the tracer's executor runs the
+   * program one instruction at a time on the kernels.
+   */
+  runFused?(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[];
   /** Releases everything; the backend is unusable afterwards. */
   dispose?(): void;
 }

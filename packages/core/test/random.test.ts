@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bernoulli, memory, random, randomNormal, randomUniform, setBackend, setSeed, truncatedNormal } from '../src/index.js';
+import type { Interpreter } from '../src/index.js';
+import { bernoulli, drawSeed, engine, memory, random, randomNormal, randomUniform, setBackend, setSeed, truncatedNormal } from '../src/index.js';
 import { mulHigh32, philox4x32, randomSample, uniformFromBits } from '../src/random/philox.js';
 import { registerReferenceBackend } from '../src/testing/reference/backend.js';
 
@@ -143,5 +144,29 @@ describe('random composites', () => {
     expect(memory().numTensors).toBe(before + 1);
     t.dispose();
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('stateful random ops', () => {
+  it('marks ops that drew their seed from the stream, and drawSeed continues that stream', () => {
+    const seen: { stateful?: boolean; seed: readonly number[] }[] = [];
+    const spy: Interpreter = {
+      name: 'spy',
+      runOp(op, inputs, attrs, outputs, lower) {
+        if (op.name === 'random') seen.push(attrs as { stateful?: boolean; seed: readonly number[] });
+        return lower.runOp(op, inputs, attrs, outputs);
+      },
+    };
+    setSeed(3);
+    engine.push(spy);
+    try {
+      randomUniform([2]).dispose();
+      randomNormal([2], { seed: 4 }).dispose();
+    } finally {
+      engine.pop(spy);
+    }
+    expect(seen.map((a) => a.stateful === true)).toEqual([true, false]);
+    setSeed(3);
+    expect(drawSeed()).toEqual([...seen[0].seed]);
   });
 });

@@ -101,6 +101,7 @@ export class ConcreteFunction {
   call(inputs: readonly Tensor[]): unknown {
     const backend = engine.backend;
     const kernelInputs = inputs.map((t, i): KernelInput => {
+      engine.assertUsable(this.name, this.inputSpec[i].path, t);
       if (t.owner !== backend) {
         throw new BackendError(
           `${this.name}: ${this.inputSpec[i].path} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`,

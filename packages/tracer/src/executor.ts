@@ -1,5 +1,5 @@
 import type { Backend, DataId, FusedProgram, Graph, GraphNode, Kernel, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
-import { BackendError, DisposedError, ShapeError, Variable, broadcastShapes, getPrimitive, isUnsupported } from '@tessera/core';
+import { BackendError, DisposedError, ShapeError, Variable, broadcastShapes, drawSeed, getPrimitive, isUnsupported } from '@tessera/core';
 import { concreteAttrs, hasSymbolicShapes, resolveShapes, staticShapes } from './shapes.js';
 
 /** One graph output of a run: its data handle on the backend and its concrete shape. */
@@ -42,6 +42,7 @@ export class GraphExecutor {
   private readonly schedule: FreeSchedule;
   private readonly constants = new Map<number, DataId>();
   private readonly subExecutors = new Map<Graph, GraphExecutor>();
+  private readonly seededOnce = new Set<GraphNode>();
   private disposed = false;
 
   constructor(
@@ -134,8 +135,24 @@ export class GraphExecutor {
       default:
         if (node.attrs.epilogue !== undefined) return this.runWithEpilogue(node, inputs, outputs);
         if (node.attrs.prologue !== undefined) return this.runWithPrologue(node, inputs, outputs);
-        return this.kernel(node.op)(inputs, concreteAttrs(node, inputs), outputs);
+        return this.kernel(node.op)(inputs, this.runAttrs(node, inputs), outputs);
     }
+  }
+
+  /**
+   * The attributes for this run: a symbolic reshape's size, and for an unseeded (stateful) random op
+   * a fresh seed on every run after the first, which uses the seed drawn while tracing; so a traced
+   * function draws the numbers the same calls would draw eagerly.
+   */
+  private runAttrs(node: GraphNode, inputs: readonly KernelInput[]): Record<string, unknown> {
+    if (node.op === 'random' && node.attrs.stateful === true) {
+      if (!this.seededOnce.has(node)) {
+        this.seededOnce.add(node);
+        return node.attrs as Record<string, unknown>;
+      }
+      return { ...node.attrs, seed: drawSeed() };
+    }
+    return concreteAttrs(node, inputs);
   }
 
   /** A contraction followed by its fused elementwise epilogue (register 0 is the contraction's result). */
@@ -189,10 +206,12 @@ export class GraphExecutor {
   }
 
   /**
-   * A fused elementwise region, one instruction at a time on the eager kernels: each instruction's
-   * temporary is freed after its last use inside the program; outputs are broadcast to the region.
+   * A fused elementwise region: by the backend's own `runFused` when it has one, else one
+   * instruction at a time on the eager kernels, each temporary freed after its last use inside the
+   * program, outputs broadcast to the region.
    */
   private runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    if (this.backend.runFused !== undefined) return this.backend.runFused(program, inputs.slice(0, program.numInputs), outputs);
     const registers: KernelInput[] = inputs.slice(0, program.numInputs);
     const lastUse = new Map<number, number>();
     program.instructions.forEach((instruction, k) => instruction.args.forEach((r) => lastUse.set(r, k)));

@@ -11,5 +11,5 @@ export { config } from './config.js';
 export { cond, whileLoop } from './control-flow.js';
 export { GraphExecutor, lastUseSchedule } from './executor.js';
 export { formatGraph, graphToDot } from './format.js';
-export { optimize } from './passes/index.js';
-export type { OptimizeOptions } from './passes/index.js';
+export { optimize, planMemory } from './passes/index.js';
+export type { MemoryPlan, OptimizeOptions } from './passes/index.js';

@@ -1,5 +1,5 @@
 import type { Graph, Tensor } from '@tessera/core';
-import { Variable, engine, getPrimitive, reshape, tensor } from '@tessera/core';
+import { Variable, drawSeed, engine, getPrimitive, reshape, tensor } from '@tessera/core';
 import type { TypedArray } from '@tessera/core';
 import { cond, whileLoop } from './control-flow.js';
 import { concreteAttrs } from './shapes.js';
@@ -52,7 +52,8 @@ export function replayGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
           const op = getPrimitive(node.op);
           if (op === undefined) throw new Error(`replay: '${node.op}' is not a primitive (node ${node.id})`);
           const inputs = node.inputs.map(get);
-          const results = engine.run(op, inputs, concreteAttrs(node, inputs));
+          const attrs = node.op === 'random' && node.attrs.stateful === true ? { ...node.attrs, seed: drawSeed() } : concreteAttrs(node, inputs);
+          const results = engine.run(op, inputs, attrs);
           node.outputs.forEach((id, i) => env.set(id, results[i]));
         }
       }

@@ -313,6 +313,13 @@ export class Trace implements Interpreter, DataOwner {
     if (id !== undefined) return id;
     const parent = this.settings.parent!;
     const parentId = parent.valueOf(t);
+    // Two tensors may stand for one outer value (a variable and the value last assigned to it).
+    const known = this.captureParentIds.indexOf(parentId);
+    if (known >= 0) {
+      id = this.builder.inputIds[this.builder.inputIds.length - this.captureParentIds.length + known];
+      this.captureIds.set(t, id);
+      return id;
+    }
     id = this.builder.addInput(parent.builder.value(parentId).shape, t.dtype);
     this.note(id, parent.recordedShapes.get(parentId)!, parent.probeShapes.get(parentId)!);
     if (parent.symbolicDims) this.symbolicDims = true;

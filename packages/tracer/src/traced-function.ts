@@ -93,6 +93,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   let traceCount = 0;
   let warned = false;
   let previous: Flattened | undefined;
+  let sizeDependenceReason = '';
 
   const describeChange = (before: Flattened | undefined, after: Flattened): string => {
     if (before === undefined) return 'its arguments changed';
@@ -124,7 +125,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
 
   /** Records one graph; `undefined` when a symbolic trace turned out to depend on a symbolic size. */
   const traceWith = (args: A, flat: Flattened, spec: readonly (readonly Dim[])[]): ConcreteFunction | undefined => {
-    const firstTrace = traceCount === 0;
+    // Until a trace succeeds, each attempt counts as the first (a first trace that threw may be retried).
+    const firstTrace = entries.length === 0;
     traceCount++;
     const t = new Trace({ functionName: name, allowVariableCreation: firstTrace, evaluateNow: evaluateNow(flat.tensors) });
     let outputIds: number[];
@@ -140,7 +142,10 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     } finally {
       t.close();
     }
-    if (t.sizeDependence !== undefined && spec.some((dims) => dims.includes(null))) return undefined;
+    if (t.sizeDependence !== undefined && spec.some((dims) => dims.includes(null))) {
+      sizeDependenceReason = t.sizeDependence;
+      return undefined;
+    }
     t.builder.reshapeValues((v) => t.finalShape(v.id));
     const graph = t.builder.build(outputIds);
     const { graph: optimized, schedule } = optimizeGraph(graph, options.optimize ?? true);
@@ -175,7 +180,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
       if (entries.some((e) => e.structureKey !== flat.structureKey)) {
         throw new ArgumentError(`${name}: with an inputSignature the non-tensor arguments cannot change (${describeChange(previous, flat)})`);
       }
-      spec = signature.map((s) => [...s.shape]);
+      spec = sizeDependent.has(flat.structureKey) ? flat.leaves.map((leaf) => [...leaf.shape]) : signature.map((s) => [...s.shape]);
     } else {
       const last = [...entries].reverse().find((e) => e.structureKey === flat.structureKey);
       const relax = reduceRetracing && last !== undefined && !sizeDependent.has(flat.structureKey);
@@ -185,6 +190,12 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     if (concrete === undefined) {
       // The graph depends on a symbolic size (a baked-in x.shape[0], a mean's 1/n): trace this size as it is.
       sizeDependent.add(flat.structureKey);
+      if (signature !== undefined) {
+        console.warn(
+          `trace: '${name}' depends on the size of a dimension its inputSignature leaves open (${sizeDependenceReason}); ` +
+            'it is traced once per size instead',
+        );
+      }
       spec = flat.leaves.map((leaf) => [...leaf.shape]);
       concrete = traceWith(args, flat, spec)!;
     }

@@ -69,6 +69,19 @@ describe('cond', () => {
     expect(f.traceCount).toBe(1);
   });
 
+  it('captures a variable and the value last assigned to it as one input', () => {
+    const v = variable(tensor([1, 2]));
+    const f = trace((x: Tensor) => {
+      const next = x.mul(10);
+      v.assign(next);
+      return cond(x.sum().greater(0), () => v.add(next), () => next.sub(v));
+    });
+    expect(f(tensor([1, 1])).arraySync()).toEqual([20, 20]);
+    expect(f(tensor([-1, -1])).arraySync()).toEqual([0, 0]);
+    const node = f.concreteFunctions[0].tracedGraph.nodes.find((n) => n.op === 'cond')!;
+    expect(node.inputs).toHaveLength(2);
+  });
+
   it('nests', () => {
     const f = trace((x: Tensor) =>
       cond(x.greater(0), () => cond(x.greater(10), () => scalar(2), () => scalar(1)), () => scalar(0)),
@@ -170,6 +183,25 @@ describe('gradients through cond', () => {
     expect(gradOf.traceCount).toBe(1);
     const outer = gradOf.concreteFunctions[0].graph.nodes.filter((n) => n.op === 'cond');
     expect(outer.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('to variables read inside the branches of a traced train step', () => {
+    const make = () => variable(tensor([0.5, -1]));
+    const eagerW = make();
+    const tracedW = make();
+    const step = (w: ReturnType<typeof variable>) => (x: Tensor): Tensor => {
+      const tape = new GradientTape();
+      const loss = tape.record(() => cond(x.sum().greater(0), () => x.mul(w).sum().square(), () => w.sum().mul(x.sum())));
+      const [gw] = tape.gradient(loss, [w]);
+      w.assignSub(gw!.mul(0.1));
+      return loss;
+    };
+    const traced = trace(step(tracedW));
+    for (const values of [[1, 2], [-1, -3], [2, -1], [-2, 0.5]]) {
+      expect(traced(tensor(values)).item()).toBeCloseTo(step(eagerW)(tensor(values)).item(), 5);
+      (tracedW.arraySync() as number[]).forEach((v, i) => expect(v).toBeCloseTo((eagerW.arraySync() as number[])[i], 5));
+    }
+    expect(traced.traceCount).toBe(1);
   });
 
   it('through a traced call recorded by an outer tape', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, DataId, Executable, Graph, KernelInput, Tensor } from '@tessera/core';
-import { Variable, engine, memory, registerBackend, setBackend, tensor, variable } from '@tessera/core';
+import type { Backend, DataId, Executable, FusedProgram, Graph, KernelInput, Tensor, TensorInfo } from '@tessera/core';
+import { Variable, engine, getPrimitive, memory, randomNormal, randomUniform, registerBackend, setBackend, setSeed, tensor, variable } from '@tessera/core';
 import { ReferenceBackend, registerReferenceBackend } from '@tessera/core/testing';
 import { GraphExecutor, lastUseSchedule, trace } from '../src/index.js';
 
@@ -152,6 +152,25 @@ describe('the generic executor', () => {
     expect(f.traceCount).toBe(1);
   });
 
+  it('runs reductions with a fused prologue, also over symbolic dimensions', () => {
+    const f = trace((x: Tensor) => x.sub(1).square().sum(1), { optimize: { reductionFusion: true }, inputSignature: [{ shape: [null, 2] }] });
+    expect(f(tensor([[1, 2], [3, 5]])).arraySync()).toEqual([1, 20]);
+    expect(f(tensor([[0, 0]])).arraySync()).toEqual([2]);
+    const nodes = f.concreteFunctions[0].graph.nodes;
+    expect(nodes.some((n) => n.op === 'sum' && n.attrs.prologue !== undefined)).toBe(true);
+    expect(f.traceCount).toBe(1);
+  });
+
+  it('refuses a disposed argument, naming it', () => {
+    const f = trace(function double(x: Tensor, y: Tensor) {
+      return x.add(y);
+    });
+    const [x, y] = [tensor([1]), tensor([2])];
+    expect(f(x, y).arraySync()).toEqual([3]);
+    y.dispose();
+    expect(() => f(x, y)).toThrow(/double: args\[1\] \(tensor \d+, shape \[1\]\) was disposed/);
+  });
+
   it('a failing run frees what it allocated', () => {
     const v = variable(tensor([2, 2, 2]), { name: 'scale' });
     const f = trace((x: Tensor) => x.exp().sum().mul(v), { optimize: false });
@@ -162,6 +181,71 @@ describe('the generic executor', () => {
     expect(() => f(x)).toThrow("readVariable: variable 'scale' was disposed");
     expect(memory().numBytes).toBe(before.numBytes);
     expect(memory().numTensors).toBe(before.numTensors);
+  });
+});
+
+/** Rounds a formula's double result to a dtype, as kernels do. */
+function roundTo(dtype: string, v: number): number {
+  return dtype === 'float32' ? Math.fround(v) : dtype === 'int32' ? v | 0 : v !== 0 ? 1 : 0;
+}
+
+describe('backend.runFused', () => {
+  it('runs fused regions in one pass when the backend has it (an element-at-a-time interpreter over the ops\' formulas)', async () => {
+    let calls = 0;
+    registerBackend('fusing', () => {
+      const reference = new ReferenceBackend();
+      return Object.assign(Object.create(reference) as ReferenceBackend, {
+        name: 'fusing',
+        runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+          calls++;
+          const shape = outputs[0].shape;
+          const size = shape.reduce((p, d) => p * d, 1);
+          const values = inputs.map((i) => reference.readSync(i.id));
+          const results = outputs.map(() => new Float32Array(size));
+          const registers = new Array<number>(program.numInputs + program.instructions.length);
+          for (let e = 0; e < size; e++) {
+            // Row-major index of element e, mapped into each (broadcast) input.
+            inputs.forEach((input, k) => {
+              let offset = 0;
+              let rest = e;
+              let stride = 1;
+              for (let d = shape.length - 1; d >= 0; d--) {
+                const coordinate = rest % shape[d];
+                rest = Math.floor(rest / shape[d]);
+                const inputDim = input.shape[d - (shape.length - input.shape.length)];
+                if (inputDim !== undefined) {
+                  offset += (inputDim === 1 ? 0 : coordinate) * stride;
+                  stride *= inputDim;
+                }
+              }
+              registers[k] = values[k][offset];
+            });
+            program.instructions.forEach((instruction, i) => {
+              const argDType = instruction.args.length > 0 && instruction.args[0] < program.numInputs ? inputs[instruction.args[0]].dtype : instruction.dtype;
+              const formula = getPrimitive(instruction.op)!.formula!;
+              const f = formula[argDType] ?? formula.float32!;
+              registers[program.numInputs + i] = roundTo(instruction.dtype, f(...instruction.args.map((r) => registers[r])));
+            });
+            program.outputs.forEach((r, o) => (results[o][e] = registers[r]));
+          }
+          return results.map((r, o) => reference.write(r, outputs[o].shape, outputs[o].dtype));
+        },
+      });
+    }, -300);
+    const gelu = (x: Tensor) => x.mul(0.5).mul(x.mul(x.mul(x).mul(0.044715).add(x).mul(0.7978845608).tanh().add(1)).div(x));
+    await setBackend('reference');
+    const expected = (gelu(tensor([[-2, -0.5, 0.5], [1, 2, 3]])).dataSync());
+    await setBackend('fusing');
+    try {
+      const f = trace(gelu);
+      const out = f(tensor([[-2, -0.5, 0.5], [1, 2, 3]]));
+      out.dataSync().forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+      expect(calls).toBe(1);
+      expect(f.concreteFunctions[0].graph.nodes.map((n) => n.op)).toContain('fused');
+    } finally {
+      await setBackend('reference');
+      engine.removeBackend('fusing');
+    }
   });
 });
 
@@ -204,5 +288,26 @@ describe('backend.compile', () => {
       await setBackend('reference');
       engine.removeBackend('compiling');
     }
+  });
+});
+
+describe('random ops in traced functions', () => {
+  it('unseeded ops draw new numbers on every call, the same numbers as eager calls after setSeed', () => {
+    const noisy = (x: Tensor) => x.add(randomUniform([3])).add(randomNormal([3]));
+    setSeed(5);
+    const eager = [0, 1, 2].map(() => noisy(tensor([0, 0, 0])).dataSync());
+    setSeed(5);
+    const f = trace(noisy);
+    const traced = [0, 1, 2].map(() => f(tensor([0, 0, 0])).dataSync());
+    traced.forEach((values, call) => values.forEach((v, i) => expect(v).toBeCloseTo(eager[call][i], 5)));
+    expect(traced[0][0]).not.toBe(traced[1][0]);
+    expect(f.traceCount).toBe(1);
+  });
+
+  it('seeded ops give the same numbers on every call', () => {
+    const f = trace((x: Tensor) => x.add(randomUniform([2], { seed: 9 })));
+    const [a, b] = [f(tensor([0, 0])).arraySync(), f(tensor([0, 0])).arraySync()];
+    expect(a).toEqual(b);
+    expect(a).toEqual(randomUniform([2], { seed: 9 }).arraySync());
   });
 });

@@ -105,6 +105,24 @@ describe('trace: symbolic dimensions', () => {
     expect(() => f(tensor([[1, 2]]))).toThrow('rowSums: args[0] must be float32[?,3] (inputSignature), got float32[1,2]');
   });
 
+  it('an inputSignature whose open dimension the graph depends on warns once and traces each size', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const centre = trace(function centre(x: Tensor) {
+        return x.sub(x.mean(0));
+      }, { inputSignature: [{ shape: [null] }] });
+      expect(centre(tensor([1, 3])).arraySync()).toEqual([-1, 1]);
+      expect(centre(tensor([1, 2, 6])).arraySync()).toEqual([-2, -1, 3]);
+      expect(centre(tensor([0, 4])).arraySync()).toEqual([-2, 2]);
+      // One symbolic attempt, then one trace per size.
+      expect(centre.traceCount).toBe(3);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toContain("'centre' depends on the size of a dimension its inputSignature leaves open");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('unrolls a JS loop over a static dimension', () => {
     const f = trace((x: Tensor) => {
       let total = zeros([2]);
@@ -250,6 +268,19 @@ describe('trace: variables', () => {
     expect(ops.filter((op) => op === 'assignVariable')).toHaveLength(2);
   });
 
+  it('takes variables as arguments by identity and updates the one passed', () => {
+    const a = variable(tensor([1]));
+    const b = variable(tensor([10]));
+    const bump = trace((v: ReturnType<typeof variable>, by: Tensor) => {
+      v.assignAdd(by);
+    });
+    expect(bump(a, tensor([1]))).toBeUndefined();
+    bump(a, tensor([2]));
+    bump(b, tensor([5]));
+    expect([a.item(), b.item()]).toEqual([4, 15]);
+    expect(bump.traceCount).toBe(2);
+  });
+
   it('allows creating a variable only during the first trace', () => {
     let created: ReturnType<typeof variable> | undefined;
     const f = trace(function makesState(x: Tensor) {
@@ -266,5 +297,19 @@ describe('trace: variables', () => {
     expect(g(tensor([1])).arraySync()).toEqual([2]);
     expect(() => g(tensor([1, 2]))).toThrow(TraceError);
     expect(() => g(tensor([1, 2]))).toThrow(/variable: 'variable_\d+' was created while tracing 'recreates' again/);
+  });
+
+  it('still allows creating variables when the first trace threw', () => {
+    let v: ReturnType<typeof variable> | undefined;
+    let fail = true;
+    const f = trace((x: Tensor) => {
+      if (fail) throw new Error('not yet');
+      v ??= variable(x.mul(2));
+      return v.add(x);
+    });
+    expect(() => f(tensor([1]))).toThrow('not yet');
+    fail = false;
+    expect(f(tensor([1])).arraySync()).toEqual([3]);
+    expect(v!.arraySync()).toEqual([2]);
   });
 });

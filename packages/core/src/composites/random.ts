@@ -6,7 +6,8 @@ import { op } from '../ops/convert.js';
 import { less } from '../ops/less.js';
 import { mul } from '../ops/mul.js';
 import type { RandomDistribution } from '../ops/random.js';
-import { random } from '../ops/random.js';
+import { random, randomOp } from '../ops/random.js';
+import { engine } from '../engine/engine.js';
 import { philox4x32 } from '../random/philox.js';
 import type { Tensor } from '../tensor.js';
 
@@ -31,12 +32,26 @@ export function setSeed(seed: number): void {
   seedStream.next = 0;
 }
 
+/**
+ * The seed stream's next draw. Unseeded random ops take their seed from it; a traced graph calls it
+ * again on every run for each such op (`attrs.stateful`), so the op yields new numbers on each call
+ * as it does eagerly, reproducibly after `setSeed`.
+ */
+export function drawSeed(): [number, number] {
+  const block = philox4x32([seedStream.next++, 0, 0, 0], seedStream.key);
+  return [block[0], block[1]];
+}
+
+/** Samples from the seed given, or, without one, from the seed stream (a stateful op in a traced graph). */
+function draw(opName: string, shape: readonly number[], distribution: RandomDistribution, seed: Seed | undefined): Tensor {
+  const key = resolveSeed(opName, seed);
+  if (seed !== undefined) return random(shape, distribution, key);
+  return engine.run1(randomOp, [], { shape: [...shape], distribution, seed: key, stateful: true });
+}
+
 /** The Philox key for one call: the given seed, or the seed stream's next draw. */
 function resolveSeed(opName: string, seed: Seed | undefined): [number, number] {
-  if (seed === undefined) {
-    const block = philox4x32([seedStream.next++, 0, 0, 0], seedStream.key);
-    return [block[0], block[1]];
-  }
+  if (seed === undefined) return drawSeed();
   if (typeof seed === 'number' && Number.isInteger(seed)) return [seed >>> 0, Math.floor(seed / TWO_POW_32) >>> 0];
   if (Array.isArray(seed) && seed.length === 2 && seed.every((w) => Number.isInteger(w))) return [seed[0] >>> 0, seed[1] >>> 0];
   throw new ArgumentError(`${opName}: seed must be an integer or a pair of integers, got ${JSON.stringify(seed)}`);
@@ -62,7 +77,7 @@ export const randomUniform = op((shape: readonly number[], options: RandomUnifor
   const { minval = 0, maxval = 1, dtype = 'float32' } = options;
   if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`randomUniform: dtype must be float32 or int32, got ${String(dtype)}`);
   if (!(maxval > minval)) throw new ArgumentError(`randomUniform: maxval must be greater than minval, got minval ${minval}, maxval ${maxval}`);
-  const unit = random(shape, 'uniform', resolveSeed('randomUniform', options.seed));
+  const unit = draw('randomUniform', shape, 'uniform', options.seed);
   if (dtype === 'float32') return add(mul(unit, maxval - minval), minval);
   if (!Number.isInteger(minval) || !Number.isInteger(maxval)) {
     throw new ArgumentError(`randomUniform: int32 bounds must be integers, got minval ${minval}, maxval ${maxval}`);
@@ -81,7 +96,7 @@ export interface RandomNormalOptions {
 
 function scaledNormal(opName: string, distribution: RandomDistribution, shape: readonly number[], options: RandomNormalOptions): Tensor {
   const { mean = 0, stddev = 1 } = options;
-  return add(mul(random(shape, distribution, resolveSeed(opName, options.seed)), stddev), mean);
+  return add(mul(draw(opName, shape, distribution, options.seed), stddev), mean);
 }
 
 /**
@@ -111,5 +126,5 @@ export const truncatedNormal = op((shape: readonly number[], options: RandomNorm
  */
 export const bernoulli = op((shape: readonly number[], p: number, seed?: Seed): Tensor => {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`bernoulli: p must be a number in [0, 1], got ${String(p)}`);
-  return cast(less(random(shape, 'uniform', resolveSeed('bernoulli', seed)), p), 'float32');
+  return cast(less(draw('bernoulli', shape, 'uniform', seed), p), 'float32');
 });

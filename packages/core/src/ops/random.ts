@@ -13,6 +13,11 @@ export interface RandomAttrs {
   readonly distribution: RandomDistribution;
   /** The Philox key: two uint32 words. */
   readonly seed: readonly [number, number];
+  /**
+   * The seed came from the seed stream (no seed was given): a traced graph draws a new one on each
+   * run, after using the recorded one on its first, so the numbers change per call as they do eagerly.
+   */
+  readonly stateful?: boolean;
 }
 
 const DISTRIBUTIONS: readonly RandomDistribution[] = ['uniform', 'normal', 'truncatedNormal'];

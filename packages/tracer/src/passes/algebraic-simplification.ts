@@ -9,7 +9,8 @@ import { broadcastsInto, rebuildGraph, resolve, sameShape } from './graph-tools.
  *   -0 into +0, which compares equal; TensorFlow's optimizer makes the same trade.
  * - `neg(neg(x))` → `x`.
  * - `transpose(transpose(x, p), q)` → `transpose(x, p∘q)`, and an identity permutation → `x`.
- * - `reshape(reshape(x, a), b)` → `reshape(x, b)`, and a reshape to x's own static shape → `x`.
+ * - `reshape(reshape(x, a), b)` → `reshape(x, b)`, and a reshape to x's own static shape → `x`;
+ *   likewise a `broadcastTo` x's own static shape.
  * - `cast(x, dtype of x)` → `x`; `cast(cast(x, a), b)` → `cast(x, b)` (or `x` when b is x's dtype)
  *   only when the first cast loses nothing (from bool), so every value survives both ways.
  *
@@ -86,6 +87,8 @@ function simplifyNode(graph: Graph, node: GraphNode, producers: ReadonlyMap<numb
       if (!sourceShape.includes(null) && keepsType(source)) return source;
       return source === a ? node : { ...node, inputs: [source] };
     }
+    case 'broadcastTo':
+      return keepsType(a) && !graph.values.get(a)!.shape.includes(null) ? a : node;
     case 'cast': {
       if (keepsType(a)) return a;
       const inner = producer(a);

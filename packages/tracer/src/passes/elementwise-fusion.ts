@@ -8,9 +8,14 @@ export interface ElementwiseFusionOptions {
    * storage buffers per shader stage, and the region's outputs need some of them). Default 8.
    */
   readonly maxFusedInputs?: number;
+  /** Most outputs of one fused region, the root's included (bindings again). Default unlimited. */
+  readonly maxFusedOutputs?: number;
 }
 
 const DEFAULT_MAX_FUSED_INPUTS = 8;
+
+/** Ops that take an epilogue (epilogue-fusion.ts): their results are better left to a single consumer. */
+const CONTRACTIONS = new Set(['matMul', 'conv2d']);
 
 /**
  * Ops cheap enough to compute twice rather than write to memory and read back: one arithmetic
@@ -29,6 +34,8 @@ interface Region {
   readonly members: Set<number>;
   /** Nodes the region computes again for itself; the originals stay for their other consumers. */
   readonly recomputed: Set<number>;
+  /** Members absorbed as extra outputs (their values are read after the region). */
+  readonly extraOutputs: Set<number>;
 }
 
 /**
@@ -40,15 +47,18 @@ interface Region {
  * - a producer all of whose uses are in the region is absorbed (single-consumer chains, diamonds);
  * - a producer with uses only after the root (or graph outputs) and the region's own static shape
  *   is absorbed and becomes an extra output of the region;
- * - otherwise a cheap producer (see CHEAP) is recomputed inside the region, one level deep;
+ * - otherwise a cheap producer (see CHEAP) whose own inputs are in memory anyway (graph inputs,
+ *   results of non-fusable ops) is recomputed inside the region;
  * - a producer of a smaller shape that broadcasts into the region's shape fuses like any other
  *   (the region broadcasts its inputs), but is never a region output;
- * - a region never reads more than `maxFusedInputs` distinct values.
+ * - a region never reads more than `maxFusedInputs` distinct values, nor writes more than
+ *   `maxFusedOutputs`.
  * The fused node takes the root's place, so every effect keeps its position. Producers left without
  * consumers by recomputation are left for dead-code elimination.
  */
 export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions = {}): Graph {
   const maxInputs = options.maxFusedInputs ?? DEFAULT_MAX_FUSED_INPUTS;
+  const maxOutputs = options.maxFusedOutputs ?? Infinity;
   const nodes = graph.nodes;
   const value = (id: number): GraphValue => graph.values.get(id)!;
   const producerIndex = new Map<number, number>();
@@ -122,10 +132,22 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
     return false;
   };
 
+  /**
+   * Recomputing pays only when the copy reads values that exist in memory anyway: graph inputs and
+   * results of ops that are not fusable. Reading another elementwise result would force it to be
+   * written out (as an extra region output), trading one write for another; reading a contraction's
+   * result would give it a second consumer and cost it its epilogue (softmax after a dense layer).
+   */
+  const readsOnlyMaterialized = (p: number): boolean =>
+    nodes[p].inputs.every((id) => {
+      const producer = producerIndex.get(id);
+      return producer === undefined || (!isFusable(nodes[producer]) && !CONTRACTIONS.has(nodes[producer].op));
+    });
+
   for (let root = nodes.length - 1; root >= 0; root--) {
     if (assigned[root] !== -1 || !isFusable(nodes[root])) continue;
     const regionId = regions.length;
-    const region: Region = { root, members: new Set([root]), recomputed: new Set() };
+    const region: Region = { root, members: new Set([root]), recomputed: new Set(), extraOutputs: new Set() };
     regions.push(region);
     assigned[root] = regionId;
     const shape = value(nodes[root].outputs[0]).shape;
@@ -143,13 +165,17 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
           const p = candidate(id);
           if (p === undefined) continue;
           const outside = outsideUses(p, region, regionId);
-          const fits = outside.length === 0 || (outside.every((pos) => pos > root) && canBeExtraOutput(value(id).shape, shape));
+          const extra = outside.length > 0;
+          const fits =
+            !extra || (outside.every((pos) => pos > root) && canBeExtraOutput(value(id).shape, shape) && region.extraOutputs.size + 2 <= maxOutputs);
           const add = (): void => {
             region.members.add(p);
+            if (extra) region.extraOutputs.add(p);
             assigned[p] = regionId;
           };
           const remove = (): void => {
             region.members.delete(p);
+            region.extraOutputs.delete(p);
             assigned[p] = -1;
           };
           if (fits && tryWith(region, add, remove)) absorbed = grew = true;
@@ -160,7 +186,7 @@ export function fuseElementwise(graph: Graph, options: ElementwiseFusionOptions 
         const p = candidate(id);
         if (p === undefined || !CHEAP.has(nodes[p].op)) continue;
         const readByMember = [...region.members].some((m) => nodes[m].inputs.includes(id));
-        if (!readByMember) continue;
+        if (!readByMember || !readsOnlyMaterialized(p)) continue;
         if (tryWith(region, () => region.recomputed.add(p), () => region.recomputed.delete(p))) {
           grew = true;
           break;

@@ -5,6 +5,13 @@ import { consumersOf, sameShape } from './graph-tools.js';
 /** Contractions that accept an epilogue. */
 const CONTRACTIONS = new Set(['matMul', 'conv2d']);
 
+export interface EpilogueFusionOptions {
+  /** Most inputs of the fused node, the contraction's own two included (a backend's binding limit). Default 8. */
+  readonly maxFusedInputs?: number;
+}
+
+const DEFAULT_MAX_FUSED_INPUTS = 8;
+
 /**
  * Epilogue fusion: a matMul or conv2d whose result feeds exactly one elementwise consumer (a lone
  * elementwise op or a fused region, typically bias add then activation) becomes one node that
@@ -17,9 +24,11 @@ const CONTRACTIONS = new Set(['matMul', 'conv2d']);
  * first), each broadcast to the result's shape. `node.outputs[k]` is register `epilogue.outputs[k]`.
  * It takes the consumer's place in the node order. Only when the consumer's shape is exactly the
  * contraction result's (an epilogue never broadcasts the result to a larger shape), its other
- * inputs have static shapes, and the result is not itself a graph output or read anywhere else.
+ * inputs have static shapes, the fused node reads at most `maxFusedInputs` values, and the result
+ * is not itself a graph output or read anywhere else.
  */
-export function fuseEpilogues(graph: Graph): Graph {
+export function fuseEpilogues(graph: Graph, options: EpilogueFusionOptions = {}): Graph {
+  const maxInputs = options.maxFusedInputs ?? DEFAULT_MAX_FUSED_INPUTS;
   const consumers = consumersOf(graph);
   const outputs = new Set(graph.outputs);
   const replaced = new Map<GraphNode, GraphNode>();
@@ -40,6 +49,7 @@ export function fuseEpilogues(graph: Graph): Graph {
     // might be the larger one at run time (the result's batch 1 against its batch 5), so never.
     if (extra.some((id) => graph.values.get(id)!.shape.includes(null))) continue;
     const uniqueExtra = [...new Set(extra)];
+    if (node.inputs.length + uniqueExtra.length > maxInputs) continue;
     const epilogue = remapInputs(program, user.inputs, [result, ...uniqueExtra]);
     removed.add(node);
     replaced.set(user, {

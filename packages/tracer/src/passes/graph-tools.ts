@@ -5,9 +5,6 @@ import type { Graph, GraphNode, GraphValue } from '@tessera/core';
  * graph with fresh value ids. Passes never mutate their input graph; they build a new one.
  */
 
-/** The graph-only ops that carry subgraphs in their attributes. */
-const SUBGRAPH_OPS = new Set(['cond', 'while']);
-
 /** True when `value` has the shape of a Graph (a subgraph stored in a node's attributes). */
 export function isGraph(value: unknown): value is Graph {
   return (
@@ -31,7 +28,7 @@ export function subgraphsOf(node: GraphNode): Graph[] {
 }
 
 /** Writes a variable's state: an assign, or a control-flow node whose subgraphs assign. */
-export function writesState(node: GraphNode): boolean {
+function writesState(node: GraphNode): boolean {
   if (node.op === 'assignVariable') return true;
   if (node.kind === 'effect' && node.op !== 'readVariable') return true;
   return subgraphsOf(node).some((g) => g.nodes.some(writesState));
@@ -53,19 +50,6 @@ export function variableOf(node: GraphNode): unknown {
   return node.attrs.variable;
 }
 
-export function isControlFlow(node: GraphNode): boolean {
-  return SUBGRAPH_OPS.has(node.op) || subgraphsOf(node).length > 0;
-}
-
-/** How many times each value is used: as a node input (once per occurrence) or as a graph output. */
-export function useCounts(graph: Graph): Map<number, number> {
-  const counts = new Map<number, number>();
-  const bump = (id: number): void => void counts.set(id, (counts.get(id) ?? 0) + 1);
-  for (const node of graph.nodes) node.inputs.forEach(bump);
-  graph.outputs.forEach(bump);
-  return counts;
-}
-
 /** For each value, the nodes consuming it (each node listed once). */
 export function consumersOf(graph: Graph): Map<number, GraphNode[]> {
   const consumers = new Map<number, GraphNode[]>();
@@ -84,12 +68,6 @@ export function producersOf(graph: Graph): Map<number, GraphNode> {
   const producers = new Map<number, GraphNode>();
   for (const node of graph.nodes) for (const id of node.outputs) producers.set(id, node);
   return producers;
-}
-
-export function valueOf(graph: Graph, id: number): GraphValue {
-  const value = graph.values.get(id);
-  if (value === undefined) throw new Error(`graph: value %${id} is not defined`);
-  return value;
 }
 
 /** Follows a substitution chain to its end (a → b → c gives c). */

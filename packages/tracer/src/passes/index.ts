@@ -29,8 +29,10 @@ export interface OptimizeOptions {
   readonly deadCode?: boolean;
   /** Elementwise fusion into `fused` regions. Default on. */
   readonly elementwiseFusion?: boolean;
-  /** Most distinct inputs of one fused region: the backend's argument limit. Default 8. */
+  /** Most distinct inputs of one fused region or epilogue-fused contraction: the backend's argument limit. Default 8. */
   readonly maxFusedInputs?: number;
+  /** Most outputs of one fused region. Default unlimited. */
+  readonly maxFusedOutputs?: number;
   /** Epilogue fusion into matMul/conv2d (`attrs.epilogue`). Default on. */
   readonly epilogueFusion?: boolean;
   /** Reduction fusion (`attrs.prologue` on sum/max/min/prod), for backends that support it. Default off. */
@@ -71,8 +73,9 @@ export function optimize(graph: Graph, options: OptimizeOptions = {}): Graph {
     if (on(options.deadCode)) result = apply(result, eliminateDeadCode);
     if (result === start) break;
   }
-  if (on(options.elementwiseFusion)) result = apply(result, (g) => fuseElementwise(g, { maxFusedInputs: options.maxFusedInputs }));
-  if (on(options.epilogueFusion)) result = apply(result, fuseEpilogues);
+  const limits = { maxFusedInputs: options.maxFusedInputs, maxFusedOutputs: options.maxFusedOutputs };
+  if (on(options.elementwiseFusion)) result = apply(result, (g) => fuseElementwise(g, limits));
+  if (on(options.epilogueFusion)) result = apply(result, (g) => fuseEpilogues(g, limits));
   if (on(options.reductionFusion, false)) result = apply(result, fuseReductions);
   if (on(options.deadCode)) result = apply(result, eliminateDeadCode);
   return result;
@@ -106,6 +109,7 @@ export { eliminateDeadCode } from './dead-code.js';
 export { fuseElementwise } from './elementwise-fusion.js';
 export type { ElementwiseFusionOptions } from './elementwise-fusion.js';
 export { fuseEpilogues } from './epilogue-fusion.js';
+export type { EpilogueFusionOptions } from './epilogue-fusion.js';
 export { planMemory } from './memory-plan.js';
 export type { InPlaceUse, MemoryPlan, ValueLiveness } from './memory-plan.js';
 export { fuseReductions } from './reduction-fusion.js';

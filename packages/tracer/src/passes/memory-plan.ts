@@ -29,7 +29,7 @@ export interface MemoryPlan {
   readonly releaseAfter: readonly (readonly number[])[];
   /** Planned values and the slot each lives in; values sharing a slot are never live at once. */
   readonly slotOf: ReadonlyMap<number, number>;
-  /** Byte size of each slot: the power-of-two size class of the values it holds. */
+  /** Byte size of each slot: the largest size class among the values it holds (four classes per doubling). */
   readonly slotBytes: readonly number[];
   /** By node id: outputs that may overwrite a dying input of the same size and dtype. */
   readonly inPlace: ReadonlyMap<number, readonly InPlaceUse[]>;
@@ -42,13 +42,14 @@ export interface MemoryPlan {
 /** Ops whose output may share its input's storage (a backend's reshape returns a view). */
 const VIEWS = new Set(['reshape']);
 
-const MIN_SLOT_BYTES = 64;
+const MIN_SLOT_BYTES = 16;
 
 const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
 
 /**
  * Memory planning: liveness of every value, when to release it, buffer reuse through slots of
- * power-of-two size classes, and in-place outputs.
+ * size classes (best fit among the free slots, a smaller one grown rather than a new
+ * one added), and in-place outputs.
  *
  * A value takes part in slot reuse only when the run owns its storage outright: not a graph input
  * or output, not a constant (uploaded once per executable), not a variable read (shares the
@@ -89,7 +90,7 @@ export function planMemory(graph: Graph): MemoryPlan {
 
   const slotOf = new Map<number, number>();
   const slotBytes: number[] = [];
-  const free = new Map<number, number[]>();
+  const free = new Set<number>();
   const inPlace = new Map<number, InPlaceUse[]>();
   let unplannedBytes = 0;
   graph.nodes.forEach((node, position) => {
@@ -113,8 +114,9 @@ export function planMemory(graph: Graph): MemoryPlan {
         continue;
       }
       const size = sizeClass(bytes);
-      const reusable = free.get(size);
-      const slot = reusable !== undefined && reusable.length > 0 ? reusable.pop()! : slotBytes.push(size) - 1;
+      const slot = pickFreeSlot(free, slotBytes, size) ?? slotBytes.push(size) - 1;
+      free.delete(slot);
+      slotBytes[slot] = Math.max(slotBytes[slot], size);
       slotOf.set(out, slot);
     }
     // Buffers whose last reader is this node go back to the pool, except those handed on in place.
@@ -125,10 +127,7 @@ export function planMemory(graph: Graph): MemoryPlan {
       released.add(buffer);
       // A buffer handed on in place now holds the output; its slot is released when the output dies.
       if (taken.has(buffer) || !slotOf.has(buffer)) continue;
-      const slot = slotOf.get(buffer)!;
-      const list = free.get(slotBytes[slot]) ?? [];
-      list.push(slot);
-      free.set(slotBytes[slot], list);
+      free.add(slotOf.get(buffer)!);
     }
   });
   return {
@@ -216,8 +215,29 @@ function bytesOf(graph: Graph, id: number): number | undefined {
   return size === undefined ? undefined : size * BYTES_PER_ELEMENT[value.dtype];
 }
 
+/**
+ * Best fit among free slots: the smallest one that holds `size`; failing that the largest, grown to
+ * `size` (slots are sized once planning ends, so growing costs only the difference, less than a
+ * new slot would).
+ */
+function pickFreeSlot(free: ReadonlySet<number>, slotBytes: readonly number[], size: number): number | undefined {
+  let fitting: number | undefined;
+  let largest: number | undefined;
+  for (const slot of free) {
+    if (slotBytes[slot] >= size && (fitting === undefined || slotBytes[slot] < slotBytes[fitting])) fitting = slot;
+    if (largest === undefined || slotBytes[slot] > slotBytes[largest]) largest = slot;
+  }
+  return fitting ?? largest;
+}
+
+/**
+ * Size classes four to a doubling (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, ...), as memory
+ * allocators use: values of nearly the same size share slots, and rounding wastes at most a quarter.
+ */
 function sizeClass(bytes: number): number {
-  let size = MIN_SLOT_BYTES;
-  while (size < bytes) size *= 2;
-  return size;
+  if (bytes <= MIN_SLOT_BYTES) return MIN_SLOT_BYTES;
+  let power = MIN_SLOT_BYTES;
+  while (power * 2 < bytes) power *= 2;
+  const step = power / 4;
+  return Math.ceil(bytes / step) * step;
 }

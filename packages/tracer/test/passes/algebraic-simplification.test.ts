@@ -84,6 +84,17 @@ describe('simplifyAlgebra', () => {
     expectPreserved(before, after);
   });
 
+  it('drops a broadcastTo the shape the value already has, keeps a real one', () => {
+    const b = new GraphBuilder();
+    const x = b.input([2, 3]);
+    const same = b.op('broadcastTo', [x], { shape: [2, 3] });
+    const grown = b.op('broadcastTo', [x], { shape: [4, 2, 3] });
+    const before = b.build([b.op('exp', [same]), grown]);
+    const after = simplified(before);
+    expect(describeGraph(after)).toEqual(['%2 = broadcastTo(%0)', '%3 = exp(%0)', 'return %3, %2']);
+    expectPreserved(before, after);
+  });
+
   it('shortens cast chains only where every value survives', () => {
     const b = new GraphBuilder();
     const flag = b.input([4], 'bool');

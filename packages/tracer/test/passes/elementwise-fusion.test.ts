@@ -83,6 +83,28 @@ describe('fuseElementwise', () => {
     expectPreserved(before, after);
   });
 
+  it('does not recompute a cheap producer whose input would then have to be written out', () => {
+    // softmax(relu(x + b)): relu feeds both the max and the subtraction. Recomputing relu in the
+    // exp region would force x + b out as an extra output; reading relu's result is cheaper.
+    const b = new GraphBuilder();
+    const x = b.input([2, 3]);
+    const bias = b.input([3]);
+    const r = b.op('relu', [b.op('add', [x, bias])]);
+    const m = b.op('max', [r], { axes: [1], keepDims: true });
+    const e = b.op('exp', [b.op('sub', [r, m])]);
+    const before = b.build([b.op('div', [e, b.op('sum', [e], { axes: [1], keepDims: true })])]);
+    const after = fused(before);
+    expect(describeGraph(after)).toEqual([
+      '%3 = fused(%0, %1) {r2=add(r0,r1); r3=relu(r2) -> r3}',
+      '%4 = max(%3)',
+      '%6 = fused(%3, %4) {r2=sub(r0,r1); r3=exp(r2) -> r3}',
+      '%7 = sum(%6)',
+      '%8 = div(%6, %7)',
+      'return %8',
+    ]);
+    expectPreserved(before, after);
+  });
+
   it('fuses inputs of smaller broadcastable shapes, but never makes a smaller value a region output', () => {
     const b = new GraphBuilder();
     const row = b.input([3]);
@@ -121,6 +143,21 @@ describe('fuseElementwise', () => {
     ]);
     expect(limited.nodes.filter((n) => n.op === 'fused').every((n) => n.inputs.length <= 2)).toBe(true);
     expectPreserved(before, limited);
+  });
+
+  it('never lets a region write more than maxFusedOutputs values', () => {
+    const b = new GraphBuilder();
+    const x = b.input([2]);
+    const p = b.op('exp', [x]);
+    const q = b.op('sin', [p]);
+    const y = b.op('neg', [q]);
+    const before = b.build([y, b.op('sum', [p], { axes: [0], keepDims: false }), b.op('sum', [q], { axes: [0], keepDims: false })]);
+    const three = eliminateDeadCode(fuseElementwise(before));
+    expect(three.nodes[0].outputs).toEqual([3, 1, 2]);
+    const two = eliminateDeadCode(fuseElementwise(before, { maxFusedOutputs: 2 }));
+    expect(describeGraph(two)).toEqual(['%1 = exp(%0)', '%3, %2 = fused(%1) {r1=sin(r0); r2=neg(r1) -> r2,r1}', '%4 = sum(%1)', '%5 = sum(%2)', 'return %3, %4, %5']);
+    expectPreserved(before, two);
+    expectPreserved(before, three);
   });
 
   it('stops at non-elementwise ops and keeps effects where they were', () => {

@@ -67,6 +67,20 @@ describe('fuseEpilogues', () => {
     expectPreserved(before, after);
   });
 
+  it('respects the input limit, counting the contraction\'s own inputs', () => {
+    const b = new GraphBuilder();
+    const x = b.input([2, 3]);
+    const w = b.input([3, 4]);
+    const m = b.op('matMul', [x, w], noTranspose);
+    const y = b.op('add', [b.op('add', [m, b.input([4])]), b.input([2, 4])]);
+    const before = b.build([y]);
+    const region = fuseElementwise(before);
+    expect(fuseEpilogues(region, { maxFusedInputs: 3 })).toBe(region);
+    const after = fuseEpilogues(region, { maxFusedInputs: 4 });
+    expect(describeGraph(after)).toEqual(['%6 = matMul(%0, %1, %3, %5) {r3=add(r0,r1); r4=add(r3,r2) -> r4}', 'return %6']);
+    expectPreserved(before, after);
+  });
+
   it('leaves the contraction alone when its result is used elsewhere, is an output, or would be broadcast larger', () => {
     const b = new GraphBuilder();
     const x = b.input([2, 3]);

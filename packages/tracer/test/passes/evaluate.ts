@@ -69,8 +69,25 @@ function runNode(graph: Graph, node: GraphNode, args: readonly Tensor[], state: 
       return [];
     case 'fused':
       return runProgram(node.program!, args, node.outputs.map((_, i) => outputShape(i)), track);
+    case 'cond': {
+      // inputs [pred, ...captures]; each branch takes the captures (IR-NOTES.md).
+      const branch = (args[0].dataSync()[0] !== 0 ? node.attrs.thenBranch : node.attrs.elseBranch) as Graph;
+      return run(branch, args.slice(1), state, track);
+    }
+    case 'while': {
+      // inputs [...loopVars, ...captures]; condition and body take both, the body gives the next loopVars.
+      const numLoopVars = node.attrs.numLoopVars as number;
+      let loopVars = args.slice(0, numLoopVars);
+      const captures = args.slice(numLoopVars);
+      for (let i = 0; ; i++) {
+        if (i > 10000) throw new Error('evaluateGraph: while ran over 10,000 iterations');
+        const [keepGoing] = run(node.attrs.condition as Graph, [...loopVars, ...captures], state, track);
+        if (keepGoing.dataSync()[0] === 0) return loopVars;
+        loopVars = run(node.attrs.body as Graph, [...loopVars, ...captures], state, track);
+      }
+    }
     default: {
-      if (Object.values(node.attrs).some(isGraph)) throw new Error(`evaluateGraph: control flow (${node.op}) is not evaluated here`);
+      if (Object.values(node.attrs).some(isGraph)) throw new Error(`evaluateGraph: unknown control flow ${node.op}`);
       const primitive = getPrimitive(node.op);
       if (primitive === undefined) throw new Error(`evaluateGraph: unknown op ${node.op}`);
       const { epilogue, prologue, prologueShape, ...attrs } = node.attrs as Record<string, unknown>;

@@ -20,16 +20,16 @@ describe('planMemory', () => {
     });
     expect(plan.releaseAfter).toEqual([[], [1], [2]]);
     expect(Object.fromEntries(plan.slotOf)).toEqual({ 1: 0, 2: 0 });
-    expect(plan.slotBytes).toEqual([64]);
+    expect(plan.slotBytes).toEqual([16]);
     expect(Object.fromEntries(plan.inPlace)).toEqual({ 1: [{ output: 2, input: 1 }] });
     expect(plan.inPlace.has(0)).toBe(false); // never into a graph input
     expect(plan.inPlace.has(2)).toBe(false); // the graph output escapes
-    expect(plan.plannedBytes).toBe(64);
+    expect(plan.plannedBytes).toBe(16);
     expect(plan.unplannedBytes).toBe(32);
     expectPlanSound(graph, plan);
   });
 
-  it('reuses a dead buffer of the same size class, never one still alive', () => {
+  it('reuses a dead buffer of the same size class, never one still alive, and grows a free one rather than adding one', () => {
     const b = new GraphBuilder();
     const x = b.input([4]);
     const a = b.op('exp', [x]);
@@ -44,11 +44,26 @@ describe('planMemory', () => {
     expect(plan.slotOf.get(s)).toBe(1);
     expect(plan.slotOf.get(c)).toBe(0); // a died at the first sum
     expect(plan.slotOf.get(t)).toBe(2); // s is still alive
-    expect(plan.slotOf.get(big)).toBe(3); // 400 bytes: the 512-byte class
-    expect(plan.slotBytes).toEqual([64, 64, 64, 512]);
+    expect(plan.slotOf.get(big)).toBe(0); // c died: its 16-byte slot grows to 400 bytes' class, 448
+    expect(plan.slotBytes).toEqual([448, 16, 16]);
     expect(plan.unplannedBytes).toBe(16 + 4 + 16 + 4 + 400);
-    expect(plan.plannedBytes).toBe(64 * 3 + 512);
+    expect(plan.plannedBytes).toBe(448 + 16 + 16);
     expect(plan.inPlace.size).toBe(0); // reductions never write in place
+    expectPlanSound(graph, plan);
+  });
+
+  it('takes the smallest free slot that fits', () => {
+    const b = new GraphBuilder();
+    const x = b.input([64]);
+    const small = b.op('exp', [b.input([4])]);
+    const large = b.op('exp', [x]);
+    const s1 = b.op('sum', [small], { axes: [0], keepDims: true });
+    const s2 = b.op('sum', [large], { axes: [0], keepDims: true });
+    const fits = b.op('sin', [b.input([2])]); // both slots free: the 16-byte one fits
+    const graph = b.build([s1, s2, b.op('sum', [fits], { axes: [0], keepDims: false })]); // outputs: no slots
+    const plan = planMemory(graph);
+    expect(plan.slotOf.get(fits)).toBe(plan.slotOf.get(small));
+    expect(plan.slotBytes[plan.slotOf.get(large)!]).toBe(256);
     expectPlanSound(graph, plan);
   });
 

@@ -36,6 +36,26 @@ describe('optimize', () => {
     expectPreserved(before, after);
   });
 
+  it('keeps a dense layer\'s bias in its epilogue when softmax reads the logits twice', () => {
+    const b = new GraphBuilder();
+    const x = b.input([2, 3]);
+    const w = b.input([3, 4]);
+    const bias = b.input([4]);
+    const logits = b.op('add', [b.op('matMul', [x, w], { transposeA: false, transposeB: false }), bias]);
+    const e = b.op('exp', [b.op('sub', [logits, b.op('max', [logits], { axes: [1], keepDims: true })])]);
+    const before = b.build([b.op('div', [e, b.op('sum', [e], { axes: [1], keepDims: true })])]);
+    const after = optimize(before, { verify: true });
+    expect(describeGraph(after)).toEqual([
+      '%4 = matMul(%0, %1, %2) {r2=add(r0,r1) -> r2}',
+      '%5 = max(%4)',
+      '%7 = fused(%4, %5) {r2=sub(r0,r1); r3=exp(r2) -> r3}',
+      '%8 = sum(%7)',
+      '%9 = div(%7, %8)',
+      'return %9',
+    ]);
+    expectPreserved(before, after);
+  });
+
   it('fuses a reduction with its producer only when the backend asks for it', () => {
     const b = new GraphBuilder();
     const x = b.input([2, 3]);

@@ -1,4 +1,5 @@
 import type { Graph } from '@tessera/core';
+import { memory } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simplifyAlgebra } from '../../src/passes/algebraic-simplification.js';
 import { eliminateCommonSubexpressions } from '../../src/passes/common-subexpressions.js';
@@ -26,11 +27,12 @@ const PASSES: Record<string, (graph: Graph, seed: number) => Graph> = {
   foldConstants: (g, seed) => foldConstants(g, { maxElements: seed % 2 === 0 ? 1024 : 4 }),
   eliminateCommonSubexpressions: (g) => eliminateCommonSubexpressions(g),
   eliminateDeadCode: (g) => eliminateDeadCode(g),
-  fuseElementwise: (g, seed) => fuseElementwise(g, { maxFusedInputs: 2 + (seed % 7) }),
-  fuseEpilogues: (g) => fuseEpilogues(g),
+  fuseElementwise: (g, seed) => fuseElementwise(g, { maxFusedInputs: 2 + (seed % 7), maxFusedOutputs: seed % 3 === 0 ? undefined : seed % 3 }),
+  fuseEpilogues: (g, seed) => fuseEpilogues(g, { maxFusedInputs: 3 + (seed % 4) }),
   fuseReductions: (g) => fuseReductions(g),
   'fuseElementwise then fuseEpilogues and fuseReductions': (g, seed) => fuseReductions(fuseEpilogues(fuseElementwise(g, { maxFusedInputs: 2 + (seed % 7) }))),
   optimize: (g) => optimize(g, { reductionFusion: true }),
+  'optimize twice': (g, seed) => optimize(optimize(g, { maxFusedInputs: 2 + (seed % 7) }), { reductionFusion: true }),
 };
 
 /**
@@ -41,6 +43,7 @@ const PASSES: Record<string, (graph: Graph, seed: number) => Graph> = {
 describe('every pass preserves results on random programs', () => {
   for (const [name, pass] of Object.entries(PASSES)) {
     it(`${name} on ${PROGRAMS} programs`, () => {
+      const tensorsBefore = memory().numTensors;
       let changed = 0;
       for (let seed = 0; seed < PROGRAMS; seed++) {
         const { graph, variables } = randomProgram(seed);
@@ -62,6 +65,8 @@ describe('every pass preserves results on random programs', () => {
         if (after !== graph) changed++;
       }
       expect(changed).toBeGreaterThan(PROGRAMS / 10);
+      // Folding and evaluating leave no tensor behind.
+      expect(memory().numTensors).toBe(tensorsBefore);
     });
   }
 

@@ -146,7 +146,8 @@ export function randomProgram(seed: number): RandomProgram {
       case 12: {
         const s = shapeOf(x);
         const size = s.reduce((p, d) => p * d, 1);
-        made = b.op('reshape', [b.op('reshape', [x], { shape: [size] })], { shape: s });
+        if (rng.chance(0.7)) made = b.op('reshape', [b.op('reshape', [x], { shape: [size] })], { shape: s });
+        else if (broadcastable(x, pool[0])) made = b.op('broadcastTo', [x], { shape: rng.chance(0.5) ? s : base.map((d, i) => Math.max(d, s[i - (base.length - s.length)] ?? 1)) });
         break;
       }
       case 13: {
