@@ -221,6 +221,34 @@ describe('training', () => {
     expectClose(traced.getWeights()[0], eager.getWeights()[0].arraySync(), 1e-6);
   });
 
+  it('a Sequential without an input shape and a subclassed model build inside the first traced step and train like eager runs', async () => {
+    class Sub extends Model {
+      first = new Dense({ units: 3, activation: 'tanh', kernelInitializer: 'ones', biasInitializer: 'zeros' } as never);
+      second = new Dense({ units: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' } as never);
+      override call(x: LayerInputs) {
+        return this.second.apply(this.first.apply(x));
+      }
+    }
+    const makers = [
+      () => new Sequential({ layers: [new Dense({ units: 3, activation: 'tanh', kernelInitializer: 'ones', biasInitializer: 'zeros' } as never), new Dense({ units: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' } as never)] }),
+      () => new Sub(),
+    ];
+    const x = range(12, 2).mul(0.5);
+    const y = range(12, 1);
+    for (const make of makers) {
+      const [traced, eager] = [make(), make()];
+      traced.compile({ optimizer: 'adam', loss: 'mse' });
+      eager.compile({ optimizer: 'adam', loss: 'mse', runEagerly: true });
+      expect(traced.built && traced.weights.length > 0).toBe(false);
+      const h1 = await traced.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0 });
+      const h2 = await eager.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0 });
+      expect(traced.weights).toHaveLength(4);
+      expectClose(h1.history.loss, h2.history.loss, 1e-6);
+      expect(h1.history.loss[3]).toBeLessThan(h1.history.loss[0]);
+      expect(traced.trainFunction.traceCount).toBe(1);
+    }
+  });
+
   it('functional multi-output fit reports per-output losses, applies lossWeights, and validationSplit adds val_ logs', async () => {
     const input = Input({ shape: [3], name: 'features' });
     const hidden = new Dense({ units: 4, activation: 'tanh', name: 'hidden', kernelInitializer: 'glorot_uniform' } as never).apply(input);
