@@ -341,10 +341,12 @@ describe('memory', () => {
     model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae'] });
     const x = range(2, 3);
     const y = range(2, 2);
+    (model.predict(x, { verbose: 0 }) as Tensor).dispose();
     (model.predictOnBatch(x) as Tensor).dispose();
     await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
     const before = memory();
-    for (let i = 0; i < 10_000; i++) (model.predictOnBatch(x) as Tensor).dispose();
+    for (let i = 0; i < 10_000; i++) (model.predict(x, { verbose: 0 }) as Tensor).dispose();
+    for (let i = 0; i < 1_000; i++) (model.predictOnBatch(x) as Tensor).dispose();
     await model.fit(x, y, { epochs: 10_000, batchSize: 2, verbose: 0, shuffle: false });
     const after = memory();
     expect(after.numTensors).toBe(before.numTensors);
