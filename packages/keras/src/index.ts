@@ -8,7 +8,7 @@ export { Metric, Mean, getMetric } from './metrics/index.js';
 export * as callbacks from './callbacks/index.js';
 export * from './callbacks/index.js';
 export { Model } from './models/model.js';
-export type { CompileArgs, EvaluateArgs, FitArgs, ModelArgs, PredictArgs, StepData, Verbose } from './models/model.js';
+export type { BatchArgs, CompileArgs, EvaluateArgs, FitArgs, ModelArgs, PredictArgs, StepData, Verbose } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
 export { Input, KerasTensor } from './models/keras-tensor.js';

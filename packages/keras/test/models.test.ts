@@ -274,9 +274,9 @@ describe('training', () => {
     const se = pred.map((p, i) => (p[0] - [0, 1, 0, 1][i]) ** 2);
     const weighted = await model.evaluate(x, y, { sampleWeight: tensor([1, 0, 2, 0]), verbose: 0 });
     expect(weighted).toBeCloseTo((se[0] + 2 * se[2]) / 4, 5);
-    const logs = await model.trainOnBatch(x, y, { classWeight: { 0: 3, 1: 0 } });
-    expect(logs.loss).toBeCloseTo((3 * se[0] + 3 * se[2]) / 4, 5);
-    const test = await model.testOnBatch(x, y);
+    const loss = await model.trainOnBatch(x, y, { classWeight: { 0: 3, 1: 0 } });
+    expect(loss).toBeCloseTo((3 * se[0] + 3 * se[2]) / 4, 5);
+    const test = await model.testOnBatch(x, y, { returnDict: true });
     expect(test.loss).toBeCloseTo(se.reduce((a, b) => a + b) / 4, 5);
   });
 

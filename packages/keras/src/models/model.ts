@@ -63,6 +63,12 @@ export interface EvaluateArgs {
   callbacks?: readonly Callback[];
 }
 
+export interface BatchArgs {
+  sampleWeight?: TensorLike;
+  resetMetrics?: boolean;
+  returnDict?: boolean;
+}
+
 export interface PredictArgs {
   batchSize?: number;
   verbose?: Verbose;
@@ -74,6 +80,13 @@ function positiveInteger(owner: string, name: string, value: unknown): number {
     throw new ArgumentError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
+}
+
+/** Keras's return shape for evaluate and the on-batch methods: the loss alone, `[loss, ...metrics]`, or the record. */
+function logsResult(logs: Logs, returnDict: boolean | undefined): Logs | number | number[] {
+  if (returnDict) return logs;
+  const values = Object.values(logs);
+  return values.length === 1 ? values[0] : values;
 }
 
 async function readLogs(values: Record<string, Tensor>): Promise<Logs> {
@@ -484,9 +497,7 @@ export class Model extends Layer {
       sampleCount(`${this.name}.evaluate`, { x: xs, y: ys, ...(sw ? { sampleWeight: [sw] } : {}) });
       const { list } = this.makeCallbacks(args.callbacks, args.verbose, false);
       const logs = await this.evaluateInternal(xs, ys, sw, batchSize, list, false);
-      if (args.returnDict) return logs;
-      const values = Object.values(logs);
-      return values.length === 1 ? values[0] : values;
+      return logsResult(logs, args.returnDict);
     } finally {
       dispose(owned);
     }
@@ -542,8 +553,13 @@ export class Model extends Layer {
     }
   }
 
-  /** One training step on one batch; returns the logs (metrics reset first unless `resetMetrics: false`). `train_on_batch`. */
-  async trainOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number>; resetMetrics?: boolean } = {}): Promise<Logs> {
+  /**
+   * One training step on one batch (metrics reset first unless `resetMetrics: false`): the loss, or
+   * `[loss, ...metrics]`, or a record with `returnDict`. `train_on_batch`.
+   */
+  async trainOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { classWeight?: Record<number, number>; returnDict: true }): Promise<Logs>;
+  async trainOnBatch(x: ModelData, y: ModelData, args?: BatchArgs & { classWeight?: Record<number, number>; returnDict?: false }): Promise<number | number[]>;
+  async trainOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { classWeight?: Record<number, number> } = {}): Promise<Logs | number | number[]> {
     const state = this.requireCompiled('trainOnBatch');
     const owned: Tensor[] = [];
     try {
@@ -559,14 +575,16 @@ export class Model extends Layer {
       const values = this.trainFunction([this.packX(xs), this.packY(ys), sw]);
       const logs = await readLogs(values);
       dispose(values);
-      return logs;
+      return logsResult(logs, args.returnDict);
     } finally {
       dispose(owned);
     }
   }
 
-  /** One evaluation step on one batch; returns the logs. `test_on_batch`. */
-  async testOnBatch(x: ModelData, y: ModelData, args: { sampleWeight?: TensorLike; resetMetrics?: boolean } = {}): Promise<Logs> {
+  /** One evaluation step on one batch: the loss, or `[loss, ...metrics]`, or a record with `returnDict`. `test_on_batch`. */
+  async testOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { returnDict: true }): Promise<Logs>;
+  async testOnBatch(x: ModelData, y: ModelData, args?: BatchArgs & { returnDict?: false }): Promise<number | number[]>;
+  async testOnBatch(x: ModelData, y: ModelData, args: BatchArgs = {}): Promise<Logs | number | number[]> {
     const state = this.requireCompiled('testOnBatch');
     const owned: Tensor[] = [];
     try {
@@ -578,7 +596,7 @@ export class Model extends Layer {
       const values = this.testFunction([this.packX(xs), this.packY(ys), sw]);
       const logs = await readLogs(values);
       dispose(values);
-      return logs;
+      return logsResult(logs, args.returnDict);
     } finally {
       dispose(owned);
     }
