@@ -165,3 +165,19 @@ export const cosineSimilarity: LossFunction = (yTrue, yPred) => {
   const [t, p] = floatPair(yTrue, yPred);
   return sum(l2Normalize(t, -1).mul(l2Normalize(p, -1)), -1).neg();
 };
+
+/** The smallest normal float32: a floor for probabilities whose logarithm must stay finite. */
+const FLOAT32_TINY = 1.1754943508222875e-38;
+
+/**
+ * Logits recovered from a softmax or sigmoid output. Keras on TensorFlow takes the logits from the
+ * activation's input, so cross-entropy on a model's softmax/sigmoid output is the logits form: no
+ * clipping to [1e-7, 1 - 1e-7], and gradients still flow for confidently wrong predictions. Here the
+ * logits are rebuilt from softmax probabilities as log p (softmax ignores the constant it differs by),
+ * exact wherever p is a normal float32 (a logit gap under about 87).
+ */
+export function logitsFromActivation(probabilities: Tensor, activation: 'softmax'): Tensor {
+  if (activation !== 'softmax') throw new ArgumentError(`logitsFromActivation: only softmax outputs are supported, got ${String(activation)}`);
+  const p = probabilities.dtype === 'float32' ? probabilities : probabilities.cast('float32');
+  return log(maximum(p, FLOAT32_TINY));
+}

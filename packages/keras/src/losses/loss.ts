@@ -65,6 +65,25 @@ export class Loss {
     return reduceLosses(this.fn(t, p), w, this.reduction);
   }
 
+  /**
+   * The loss of a model output produced by a softmax or sigmoid activation: a cross-entropy given
+   * probabilities then uses the logits form, as Keras does on TensorFlow (see `logitsFromActivation`).
+   * Other losses, and cross-entropies already `fromLogits`, are unaffected.
+   */
+  callOnModelOutput(yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor | undefined, activation: string | undefined): Tensor {
+    const onLogits = this.logitsForm && activation === this.logitsForm.activation ? this.logitsForm.fn : undefined;
+    if (!onLogits) return this.call(yTrue, yPred, sampleWeight);
+    const logits = fns.logitsFromActivation(yPred, this.logitsForm!.activation);
+    return reduceLosses(onLogits(yTrue, logits), sampleWeight, this.reduction);
+  }
+
+  /**
+   * For cross-entropies on probabilities: the activation whose logits are recovered, and the loss on
+   * those logits. Only softmax: a float32 sigmoid saturates to exactly 1 near z = 16.6, about where the
+   * 1e-7 clip starts, so its logits cannot be rebuilt from the output (Keras reads them from the graph).
+   */
+  protected logitsForm?: { activation: 'softmax'; fn: LossFunction };
+
   /** Per-sample losses, unreduced and unweighted. */
   perSample(yTrue: Tensor, yPred: Tensor): Tensor {
     return this.fn(yTrue, yPred);
@@ -131,6 +150,7 @@ export class CategoricalCrossentropy extends Loss {
       from_logits: fromLogits,
       label_smoothing: labelSmoothing,
     });
+    if (!fromLogits) this.logitsForm = { activation: 'softmax', fn: (t, z) => fns.categoricalCrossentropy(t, z, true, labelSmoothing) };
   }
 }
 export class SparseCategoricalCrossentropy extends Loss {
@@ -139,6 +159,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     super('SparseCategoricalCrossentropy', (t, p) => fns.sparseCategoricalCrossentropy(t, p, fromLogits), options, {
       from_logits: fromLogits,
     });
+    if (!fromLogits) this.logitsForm = { activation: 'softmax', fn: (t, z) => fns.sparseCategoricalCrossentropy(t, z, true) };
   }
 }
 export class KLDivergence extends Loss {

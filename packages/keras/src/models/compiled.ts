@@ -103,12 +103,12 @@ export class CompiledState {
   }
 
   /** The weighted sum of the per-output losses; updates the per-output trackers. */
-  computeLoss(yTrue: readonly Tensor[], yPred: readonly Tensor[], sampleWeight: Tensor | undefined): Tensor | undefined {
+  computeLoss(yTrue: readonly Tensor[], yPred: readonly Tensor[], sampleWeight: Tensor | undefined, outputActivations: readonly (string | undefined)[] = []): Tensor | undefined {
     let total: Tensor | undefined;
     this.losses.forEach((loss, i) => {
       if (!loss) return;
       if (!yTrue[i]) throw new ArgumentError(`${this.owner}: output '${this.outputNames[i]}' has a loss but no target was given (y has ${yTrue.length} entries)`);
-      const value = loss.call(yTrue[i], yPred[i], sampleWeight);
+      const value = loss.callOnModelOutput(yTrue[i], yPred[i], sampleWeight, outputActivations[i]);
       this.outputLossTrackers[i]?.updateValues(value, scalar(yPred[i].shape[0]));
       const weighted = this.lossWeights[i] === 1 ? value : value.mul(this.lossWeights[i]);
       total = total ? add(total, weighted) : weighted;

@@ -82,6 +82,12 @@ function positiveInteger(owner: string, name: string, value: unknown): number {
   return value;
 }
 
+function activationOf(layer: Layer): string | undefined {
+  if (layer.className === 'Softmax') return 'softmax';
+  const activation = (layer.getConfig() as { activation?: unknown }).activation;
+  return typeof activation === 'string' ? activation : undefined;
+}
+
 /** Keras's return shape for evaluate and the on-batch methods: the loss alone, `[loss, ...metrics]`, or the record. */
 function logsResult(logs: Logs, returnDict: boolean | undefined): Logs | number | number[] {
   if (returnDict) return logs;
@@ -252,10 +258,24 @@ export class Model extends Layer {
     const state = this.requireCompiled('computeLoss');
     const ys = Array.isArray(y) ? y : [y];
     const preds = Array.isArray(yPred) ? yPred : [yPred];
-    let total = state.computeLoss(ys, preds, sampleWeight);
+    let total = state.computeLoss(ys, preds, sampleWeight, this.outputActivations());
     for (const extra of this.losses) total = total ? add(total, extra) : extra;
     if (!total) throw new ArgumentError(`${this.name}: no loss to compute; give compile() a loss`);
     return total;
+  }
+
+  /**
+   * The activation that ends each output ('softmax', 'sigmoid', ...) when the model's structure shows
+   * it, so cross-entropy losses can use the logits form as Keras does. Unknown for subclassed models.
+   */
+  outputActivations(): (string | undefined)[] {
+    const layers = this.graph ? this.graph.outputs.map((t) => t.producer.layer) : this.outputLayers();
+    return layers.map((layer) => (layer ? activationOf(layer) : undefined));
+  }
+
+  /** The layer producing each output, where the model's structure says (Sequential overrides this). */
+  protected outputLayers(): (Layer | undefined)[] {
+    return [undefined];
   }
 
   /** Updates the compiled metrics and returns every tracked value by name. `compute_metrics`. */

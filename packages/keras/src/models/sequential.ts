@@ -103,6 +103,10 @@ export class Sequential extends Model {
     return this.batchShape ? [{ name: this.stack[0]?.name ?? this.name, shape: this.batchShape, dtype: 'float32' }] : undefined;
   }
 
+  protected override outputLayers(): (Layer | undefined)[] {
+    return [this.stack[this.stack.length - 1]];
+  }
+
   override get outputNames(): string[] {
     const last = this.stack[this.stack.length - 1];
     return [last ? last.name : 'output'];
