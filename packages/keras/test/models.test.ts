@@ -82,6 +82,23 @@ describe('predict', () => {
     expect(model.logs).toBe(0);
   });
 
+  it('setting model.runEagerly takes effect at the next compile, as in Keras 3 (the step functions are cached until then)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const model = new PredictLogger({ layers: [fixedDense(3, 4)] });
+    model.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: true, jitCompile: true });
+    expect(String(warn.mock.calls[0][0])).toMatch(/runEagerly is true, so jitCompile is turned off/);
+    expect(model.jitCompile).toBe(false);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    model.predict(range(64, 4), { batchSize: 32, verbose: 0 });
+    expect(model.logs).toBe(1);
+    model.runEagerly = true;
+    model.predict(range(64, 4), { batchSize: 32, verbose: 0 });
+    expect(model.logs).toBe(1);
+    model.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: model.runEagerly });
+    model.predict(range(64, 4), { batchSize: 32, verbose: 0 });
+    expect(model.logs).toBe(3);
+  });
+
   it('functional model with two inputs, two outputs and a shared layer, never compiled', () => {
     const a = Input({ shape: [4], name: 'pa' });
     const b = Input({ shape: [4], name: 'pb' });

@@ -203,6 +203,7 @@ export class Model extends Layer {
     this.optimizer = optimizer;
     this.compiled = state;
     this.runEagerly = args.runEagerly ?? false;
+    if (this.runEagerly && args.jitCompile === true) console.warn(`${this.name}.compile: runEagerly is true, so jitCompile is turned off`);
     this.jitCompile = this.runEagerly ? false : (args.jitCompile ?? 'auto');
     this.functions = {};
     this.stopTraining = false;
