@@ -297,6 +297,27 @@ describe('training', () => {
     expect(test.loss).toBeCloseTo(se.reduce((a, b) => a + b) / 4, 5);
   });
 
+  it('sampleWeight in fit scales the gradient (weight 2 equals twice the learning rate with SGD); verbose 2 prints one line per epoch', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const make = (lr: number) => {
+      const m = new Sequential({ layers: [fixedDense(1, 2)] });
+      m.compile({ optimizer: new SGD({ learningRate: lr }), loss: 'mse' });
+      return m;
+    };
+    const x = range(4, 2);
+    const y = range(4, 1);
+    const weighted = make(0.05);
+    const doubled = make(0.1);
+    await weighted.fit(x, y, { epochs: 1, batchSize: 4, sampleWeight: tensor([2, 2, 2, 2]), verbose: 2 });
+    await doubled.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    expectClose(weighted.getWeights()[0], doubled.getWeights()[0].arraySync(), 1e-6);
+    const printed = write.mock.calls.map((c) => String(c[0]));
+    write.mockRestore();
+    expect(printed[0]).toBe('Epoch 1/1\n');
+    expect(printed[1]).toMatch(/^1\/1 ━{20} .* - loss: \d+\.\d{4}\n$/);
+    expect(printed).toHaveLength(2);
+  });
+
   it('initialEpoch starts counting there; shuffle uses the given random source', async () => {
     const model = new Sequential({ layers: [fixedDense(1, 2)] });
     model.compile({ optimizer: 'sgd', loss: 'mae' });
