@@ -1,23 +1,23 @@
 import type { Tensor, TensorLike, Variable } from '@tessera/core';
-import { ArgumentError, GradientTape, add, dispose, scalar, tensor, tidy } from '@tessera/core';
+import { ArgumentError, GradientTape, add, dispose, scalar, tidy } from '@tessera/core';
 import type { CallArgs, LayerArgs, LayerInputs, LayerOutputs } from '@tessera/layers';
 import { Layer } from '@tessera/layers';
 import { config, trace } from '@tessera/tracer';
 import type { TracedFunction } from '@tessera/tracer';
-import { Callback, CallbackList } from '../callbacks/callback.js';
-import type { Logs } from '../callbacks/callback.js';
-import { History } from '../callbacks/history.js';
-import { ProgressBar } from '../callbacks/progress-bar.js';
+import type { Callback, Logs } from '../callbacks/callback.js';
+import type { History } from '../callbacks/history.js';
 import { getOptimizer } from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { CompiledState } from './compiled.js';
 import type { CompileLossSpec } from './compiled.js';
 import type { InputExpectation, ModelData } from './data.js';
-import { checkInputs, concatBatches, permutation, sampleCount, sliceRows, takeRows, toTensors } from './data.js';
+import { checkInputs, sampleCount, toTensors } from './data.js';
 import { FunctionalGraph } from './functional-graph.js';
 import { KerasTensor, inputDTypes } from './keras-tensor.js';
 import { installSymbolicCalls } from './symbolic-calls.js';
 import { formatSummary } from './summary.js';
+import { evaluateLoop, fitLoop, onBatchLoop, predictLoop } from './loops.js';
+import type { LoopAccess } from './loops.js';
 import { functionalConfig } from './model-config.js';
 
 installSymbolicCalls();
@@ -75,12 +75,6 @@ export interface PredictArgs {
   callbacks?: readonly Callback[];
 }
 
-function positiveInteger(owner: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ArgumentError(`${owner}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 function activationOf(layer: Layer): string | undefined {
   if (layer.className === 'Softmax') return 'softmax';
@@ -88,18 +82,7 @@ function activationOf(layer: Layer): string | undefined {
   return typeof activation === 'string' ? activation : undefined;
 }
 
-/** Keras's return shape for evaluate and the on-batch methods: the loss alone, `[loss, ...metrics]`, or the record. */
-function logsResult(logs: Logs, returnDict: boolean | undefined): Logs | number | number[] {
-  if (returnDict) return logs;
-  const values = Object.values(logs);
-  return values.length === 1 ? values[0] : values;
-}
 
-async function readLogs(values: Record<string, Tensor>): Promise<Logs> {
-  const logs: Logs = {};
-  for (const [k, t] of Object.entries(values)) logs[k] = (await t.data())[0] as number;
-  return logs;
-}
 
 /**
  * A layer with training and inference loops: `compile`, `fit`, `evaluate`, `predict`. Build one
@@ -353,152 +336,37 @@ export class Model extends Layer {
     return ys.length === 1 ? ys[0] : ys;
   }
 
-  private weightsFromClasses(method: string, classWeight: Record<number, number>, y: Tensor): Tensor {
-    const labels = y.rank > 1 && y.shape[y.rank - 1] > 1 ? y.argMax(-1) : y.reshape([-1]);
-    const values = Array.from(labels.dataSync() as ArrayLike<number>, (c) => {
-      const w = classWeight[Math.round(c)];
-      if (w === undefined) throw new ArgumentError(`${this.name}.${method}: classWeight has no weight for class ${Math.round(c)} (given: ${Object.keys(classWeight).join(', ')})`);
-      return w;
-    });
-    if (labels !== y) labels.dispose();
-    return tensor(values);
-  }
-
-  private makeCallbacks(user: readonly Callback[] | undefined, verbose: Verbose | undefined, withHistory: boolean): { list: CallbackList; history?: History } {
-    const callbacks = [...(user ?? [])];
-    let history: History | undefined;
-    if (withHistory) {
-      // Appended after the user's callbacks (as Keras does), so values they add to the logs are recorded.
-      history = callbacks.find((c): c is History => c instanceof History) ?? new History();
-      if (!callbacks.includes(history)) callbacks.push(history);
-    }
-    const v = verbose ?? 'auto';
-    if (v !== 0 && !callbacks.some((c) => c instanceof ProgressBar)) callbacks.push(new ProgressBar(v === 2 ? { interactive: false } : {}));
-    const list = new CallbackList(callbacks);
-    list.setModel(this);
-    return { list, history };
-  }
-
   // ---------------------------------------------------------------- fit / evaluate / predict
 
   /**
    * Trains for `epochs` over `x`/`y` in batches and returns the `History`. The per-batch step is
    * `trainStep`, traced once per batch shape. `model.fit`.
    */
-  async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
-    const method = 'fit';
-    const state = this.requireCompiled(method);
-    const epochs = positiveInteger(`${this.name}.fit`, 'epochs', args.epochs ?? 1);
-    const batchSize = positiveInteger(`${this.name}.fit`, 'batchSize', args.batchSize ?? 32);
-    const initialEpoch = args.initialEpoch ?? 0;
-    const split = args.validationSplit ?? 0;
-    if (typeof split !== 'number' || split < 0 || split >= 1) throw new ArgumentError(`${this.name}.fit: validationSplit must be in [0, 1), got ${String(split)}`);
-    const owned: Tensor[] = [];
-    try {
-      let xs = this.prepareX(method, x, owned);
-      let ys = this.prepareY(method, y, owned);
-      let sw: Tensor | undefined;
-      if (args.sampleWeight !== undefined) sw = toTensors(`${this.name}.fit`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
-      else if (args.classWeight) {
-        sw = this.weightsFromClasses(method, args.classWeight, ys[0]);
-        owned.push(sw);
-      }
-      const n = sampleCount(`${this.name}.fit`, { x: xs, y: ys, ...(sw ? { sampleWeight: [sw] } : {}) });
-      let validation: [Tensor[], Tensor[], Tensor | undefined] | undefined;
-      if (args.validationData) {
-        const [vx, vy, vw] = args.validationData;
-        const vxs = this.prepareX(method, vx, owned);
-        const vys = this.prepareY(method, vy, owned);
-        const vws = vw === undefined ? undefined : toTensors(`${this.name}.fit`, 'validationData sampleWeight', vw, 1, owned)[0];
-        sampleCount(`${this.name}.fit`, { 'validationData x': vxs, 'validationData y': vys });
-        validation = [vxs, vys, vws];
-      } else if (split > 0) {
-        const at = Math.floor(n * (1 - split));
-        if (at === 0 || at === n) throw new ArgumentError(`${this.name}.fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples`);
-        const cut = (ts: Tensor[], start: number, size: number) => {
-          const out = sliceRows(ts, start, size);
-          owned.push(...out);
-          return out;
-        };
-        validation = [cut(xs, at, n - at), cut(ys, at, n - at), sw ? cut([sw], at, n - at)[0] : undefined];
-        xs = cut(xs, 0, at);
-        ys = cut(ys, 0, at);
-        if (sw) sw = cut([sw], 0, at)[0];
-      }
-      const trainCount = xs[0].shape[0];
-      const steps = Math.ceil(trainCount / batchSize);
-      if (this.built && this.trainableWeights.length > 0) this.optimizer!.build(this.trainableWeights);
-      const { list, history } = this.makeCallbacks(args.callbacks, args.verbose, true);
-      this.history = history;
-      list.setParams({ epochs, steps, verbose: args.verbose === 0 ? 0 : 1 });
-      this.stopTraining = false;
-      list.call('onTrainBegin', {});
-      const trainFunction = this.trainFunction;
-      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-        state.reset();
-        list.call('onEpochBegin', epoch, {});
-        const order = args.shuffle === false ? undefined : permutation(trainCount, args.random);
-        let epochLogs: Logs = {};
-        for (let step = 0; step < steps; step++) {
-          list.call('onTrainBatchBegin', step, {});
-          const start = step * batchSize;
-          const size = Math.min(batchSize, trainCount - start);
-          const batch = tidy(() => {
-            if (!order) return { bx: sliceRows(xs, start, size), by: sliceRows(ys, start, size), bw: sw ? sliceRows([sw], start, size)[0] : undefined };
-            const idx = order.slice([start], [size]);
-            return { bx: takeRows(xs, idx), by: takeRows(ys, idx), bw: sw ? takeRows([sw], idx)[0] : undefined };
-          });
-          let values: Record<string, Tensor>;
-          try {
-            values = trainFunction([this.packX(batch.bx), this.packY(batch.by), batch.bw]);
-          } finally {
-            dispose(batch);
-          }
-          epochLogs = await readLogs(values);
-          dispose(values);
-          list.call('onTrainBatchEnd', step, { ...epochLogs });
-          if (this.stopTraining) break;
-        }
-        order?.dispose();
-        if (validation) {
-          const valLogs = await this.evaluateInternal(validation[0], validation[1], validation[2], batchSize, list, true);
-          for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
-        }
-        list.call('onEpochEnd', epoch, epochLogs);
-      }
-      list.call('onTrainEnd', {});
-      return history!;
-    } finally {
-      dispose(owned);
-    }
+  fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    return fitLoop(this, this.loopAccess(), x, y, args);
   }
 
-  private async evaluateInternal(xs: Tensor[], ys: Tensor[], sw: Tensor | undefined, batchSize: number, list: CallbackList, inFit: boolean): Promise<Logs> {
-    const state = this.compiled!;
-    const n = xs[0].shape[0];
-    const steps = Math.ceil(n / batchSize);
-    state.reset();
-    if (!inFit) list.setParams({ steps, verbose: 1 });
-    list.call('onTestBegin', {});
-    const testFunction = this.testFunction;
-    let logs: Logs = {};
-    for (let step = 0; step < steps; step++) {
-      list.call('onTestBatchBegin', step, {});
-      const start = step * batchSize;
-      const size = Math.min(batchSize, n - start);
-      const batch = tidy(() => ({ bx: sliceRows(xs, start, size), by: sliceRows(ys, start, size), bw: sw ? sliceRows([sw], start, size)[0] : undefined }));
-      let values: Record<string, Tensor>;
-      try {
-        values = testFunction([this.packX(batch.bx), this.packY(batch.by), batch.bw]);
-      } finally {
-        dispose(batch);
-      }
-      logs = await readLogs(values);
-      dispose(values);
-      list.call('onTestBatchEnd', step, { ...logs });
-    }
-    list.call('onTestEnd', { ...logs });
-    return logs;
+  /**
+   * Outputs for `x`, computed in batches by `predictStep` (traced once per batch shape, so at most
+   * two traces for any number of batches) and concatenated. Works on models never compiled. `model.predict`.
+   */
+  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
+    return predictLoop(this, this.loopAccess(), x, args);
+  }
+
+  /** The model's internals the training loops use (loops.ts), bound to this model. */
+  private loopAccess(): LoopAccess {
+    return {
+      requireCompiled: (method) => this.requireCompiled(method),
+      prepareX: (method, x, owned) => this.prepareX(method, x, owned),
+      prepareY: (method, y, owned) => this.prepareY(method, y, owned),
+      packX: (xs) => this.packX(xs),
+      packY: (ys) => this.packY(ys),
+      packOutputs: (outs) => (outs.length === 1 && !this.outputsAreList ? outs[0] : outs),
+      trainFunction: () => this.trainFunction,
+      testFunction: () => this.testFunction,
+      predictFunction: () => this.predictFunction,
+    };
   }
 
   /**
@@ -508,58 +376,7 @@ export class Model extends Layer {
   async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   async evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict?: boolean } = {}): Promise<Logs | number | number[]> {
-    this.requireCompiled('evaluate');
-    const batchSize = positiveInteger(`${this.name}.evaluate`, 'batchSize', args.batchSize ?? 32);
-    const owned: Tensor[] = [];
-    try {
-      const xs = this.prepareX('evaluate', x, owned);
-      const ys = this.prepareY('evaluate', y, owned);
-      const sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.evaluate`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
-      sampleCount(`${this.name}.evaluate`, { x: xs, y: ys, ...(sw ? { sampleWeight: [sw] } : {}) });
-      const { list } = this.makeCallbacks(args.callbacks, args.verbose, false);
-      const logs = await this.evaluateInternal(xs, ys, sw, batchSize, list, false);
-      return logsResult(logs, args.returnDict);
-    } finally {
-      dispose(owned);
-    }
-  }
-
-  /**
-   * Outputs for `x`, computed in batches by `predictStep` (traced once per batch shape, so at most
-   * two traces for any number of batches) and concatenated. Works on models never compiled. `model.predict`.
-   */
-  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
-    const batchSize = positiveInteger(`${this.name}.predict`, 'batchSize', args.batchSize ?? 32);
-    const owned: Tensor[] = [];
-    const outputs: Tensor[][] = [];
-    try {
-      const xs = this.prepareX('predict', x, owned);
-      const n = sampleCount(`${this.name}.predict`, { x: xs });
-      const steps = Math.ceil(n / batchSize);
-      const { list } = this.makeCallbacks(args.callbacks, args.verbose, false);
-      list.setParams({ steps, verbose: 1 });
-      list.call('onPredictBegin', {});
-      const predictFunction = this.predictFunction;
-      for (let step = 0; step < steps; step++) {
-        list.call('onPredictBatchBegin', step, {});
-        const start = step * batchSize;
-        const batch = sliceRows(xs, start, Math.min(batchSize, n - start));
-        try {
-          const out = predictFunction(this.packX(batch));
-          outputs.push(Array.isArray(out) ? out : [out]);
-        } finally {
-          dispose(batch);
-        }
-        list.call('onPredictBatchEnd', step, {});
-      }
-      list.call('onPredictEnd', {});
-      if (outputs.length === 0) throw new ArgumentError(`${this.name}.predict: x has no samples`);
-      const joined = outputs[0].map((_, i) => concatBatches(outputs.map((o) => o[i])));
-      return joined.length === 1 && !this.outputsAreList ? joined[0] : joined;
-    } finally {
-      dispose(outputs);
-      dispose(owned);
-    }
+    return evaluateLoop(this, this.loopAccess(), x, y, args);
   }
 
   /** Outputs for one batch, in one call of the predict function. `predict_on_batch`. */
@@ -581,46 +398,14 @@ export class Model extends Layer {
   async trainOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { classWeight?: Record<number, number>; returnDict: true }): Promise<Logs>;
   async trainOnBatch(x: ModelData, y: ModelData, args?: BatchArgs & { classWeight?: Record<number, number>; returnDict?: false }): Promise<number | number[]>;
   async trainOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { classWeight?: Record<number, number> } = {}): Promise<Logs | number | number[]> {
-    const state = this.requireCompiled('trainOnBatch');
-    const owned: Tensor[] = [];
-    try {
-      const xs = this.prepareX('trainOnBatch', x, owned);
-      const ys = this.prepareY('trainOnBatch', y, owned);
-      let sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.trainOnBatch`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
-      if (!sw && args.classWeight) {
-        sw = this.weightsFromClasses('trainOnBatch', args.classWeight, ys[0]);
-        owned.push(sw);
-      }
-      sampleCount(`${this.name}.trainOnBatch`, { x: xs, y: ys });
-      if (args.resetMetrics ?? true) state.reset();
-      const values = this.trainFunction([this.packX(xs), this.packY(ys), sw]);
-      const logs = await readLogs(values);
-      dispose(values);
-      return logsResult(logs, args.returnDict);
-    } finally {
-      dispose(owned);
-    }
+    return onBatchLoop(this, this.loopAccess(), 'trainOnBatch', x, y, args);
   }
 
   /** One evaluation step on one batch: the loss, or `[loss, ...metrics]`, or a record with `returnDict`. `test_on_batch`. */
   async testOnBatch(x: ModelData, y: ModelData, args: BatchArgs & { returnDict: true }): Promise<Logs>;
   async testOnBatch(x: ModelData, y: ModelData, args?: BatchArgs & { returnDict?: false }): Promise<number | number[]>;
   async testOnBatch(x: ModelData, y: ModelData, args: BatchArgs = {}): Promise<Logs | number | number[]> {
-    const state = this.requireCompiled('testOnBatch');
-    const owned: Tensor[] = [];
-    try {
-      const xs = this.prepareX('testOnBatch', x, owned);
-      const ys = this.prepareY('testOnBatch', y, owned);
-      const sw = args.sampleWeight === undefined ? undefined : toTensors(`${this.name}.testOnBatch`, 'sampleWeight', args.sampleWeight, 1, owned)[0];
-      sampleCount(`${this.name}.testOnBatch`, { x: xs, y: ys });
-      if (args.resetMetrics ?? true) state.reset();
-      const values = this.testFunction([this.packX(xs), this.packY(ys), sw]);
-      const logs = await readLogs(values);
-      dispose(values);
-      return logsResult(logs, args.returnDict);
-    } finally {
-      dispose(owned);
-    }
+    return onBatchLoop(this, this.loopAccess(), 'testOnBatch', x, y, args);
   }
 
   /** Every metric the model tracks (loss first), once compiled. */
