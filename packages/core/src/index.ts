@@ -29,6 +29,11 @@ export type {
 export { isUnsupported } from './backend.js';
 export type { ElementwiseFormula, GradContext, GradFn, OpDef, OpKind, TensorInfo } from './ops/op.js';
 export { defineOp } from './ops/op.js';
+// Window geometry of conv and pooling ops, so every backend's kernels walk the same windows.
+export { convGeometry, poolGeometry } from './ops/conv-geometry.js';
+export type { ConvAttrs, ConvGeometry, PoolAttrs, WindowGeometry } from './ops/conv-geometry.js';
+// The counter-based generator, so GPU kernels can be checked word for word against it.
+export { philox4x32 } from './random/philox.js';
 export { getPrimitive, primitives } from './ops/primitives.js';
 export type { AttrsOf, OpName, Primitives } from './ops/primitives.js';
 export type { FusedInstruction, FusedProgram, Graph, GraphNode, GraphValue } from './graph.js';

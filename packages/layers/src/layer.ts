@@ -9,10 +9,10 @@ import {
   tensor,
   tidy,
   variable,
-  zeros,
   type DType,
   type TensorLike,
 } from '@tessera/core';
+import { type ShapeSpec, evalShape } from '@tessera/tracer';
 import { type Constraint, type ConstraintIdentifier, getConstraint } from './constraints.js';
 import { type InitializerIdentifier, getInitializer } from './initializers.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from './regularizers.js';
@@ -246,33 +246,54 @@ export abstract class Layer {
 
   /**
    * The output shape for an input shape, `null` for unknown dimensions. Built-in layers compute it
-   * from their arguments without running anything. This default, for custom layers, builds the
-   * layer, runs `call` once on zeros (unknown dimensions set to 1) and puts `null` back in the batch
-   * dimension; every weight is restored afterwards and the probe's losses dropped, so a stateful
-   * layer's `assign`/`assignAdd` leave no trace. When the tracer lands this becomes abstract
-   * evaluation, which runs no kernels at all.
+   * from their arguments. This default, for custom layers, builds the layer (for real: its weights
+   * stay) and then evaluates `call` abstractly with `evalShape` from `@tessera/tracer`: `call` runs
+   * on symbolic tensors, no kernel runs, and an output dimension that follows an unknown input
+   * dimension is `null`. The abstract call leaves nothing behind: assignments to weights are not
+   * performed, its losses are dropped, and nested layers it built go back to unbuilt (their weights
+   * are made on their first real call). Keras's `compute_output_shape` by `compute_output_spec`.
    */
   computeOutputShape(inputShape: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
     const isList = Array.isArray(inputShape[0]) || (inputShape.length > 0 && inputShape.every((d) => Array.isArray(d)));
     const shapes = (isList ? inputShape : [inputShape]) as readonly LayerShape[];
-    const batchUnknown = shapes.some((s) => s[0] === null);
-    const concrete = shapes.map((s) => s.map((d) => d ?? 1));
-    this.build(isList ? concrete : concrete[0]);
-    const weights = this.weights;
-    const saved = weights.map((w) => w.clone());
+    this.build(isList ? shapes : shapes[0]);
+    const builtBefore = new Set(this.layerTree().filter((layer) => layer.built));
     const lossesBefore = this.takeCallLosses();
     try {
-      const result = tidy(() => {
-        const out = this.apply(isList ? concrete.map((s) => zeros(s)) : zeros(concrete[0]));
-        const outs = Array.isArray(out) ? out : [out];
-        return outs.map((t) => t.shape.map((d, i) => (i === 0 && batchUnknown ? null : d)));
-      });
-      return result.length === 1 && !isList ? result[0] : result;
+      const specs = shapes.map((shape) => ({ shape: [...shape], dtype: this.dtype }));
+      const probe = (xs: Tensor[]) => this.apply(isList ? xs : xs[0]);
+      const out = evalShape(probe, specs) as ShapeSpec | ShapeSpec[];
+      const result = (Array.isArray(out) ? out : [out]).map((spec) => [...spec.shape]);
+      return result.length === 1 && !Array.isArray(out) ? result[0] : result;
     } finally {
-      weights.forEach((w, i) => w.assign(saved[i]));
-      dispose(saved);
       this.restoreCallLosses(lossesBefore);
+      for (const layer of this.layerTree()) layer.forgetAbstractWeights(builtBefore.has(layer));
     }
+  }
+
+  /** This layer and every layer nested in it, each once. */
+  private layerTree(): Layer[] {
+    const found = new Set<Layer>();
+    const visit = (layer: Layer) => {
+      if (found.has(layer)) return;
+      found.add(layer);
+      layer.layers.forEach(visit);
+    };
+    visit(this);
+    return [...found];
+  }
+
+  /**
+   * Drops the weights an abstract evaluation created (symbolic, disposed when it ended); a layer it
+   * built goes back to unbuilt, so its first real call builds it.
+   */
+  private forgetAbstractWeights(wasBuilt: boolean): void {
+    const live = (r: WeightRecord) => !r.variable.isDisposed;
+    const dropped = [...this.trainableRecords, ...this.nonTrainableRecords].filter((r) => !live(r));
+    if (dropped.length === 0) return;
+    this.trainableRecords.splice(0, this.trainableRecords.length, ...this.trainableRecords.filter(live));
+    this.nonTrainableRecords.splice(0, this.nonTrainableRecords.length, ...this.nonTrainableRecords.filter(live));
+    if (!wasBuilt) this.built = false;
   }
 
   /** Takes every nested layer's call losses out (to be put back by `restoreCallLosses`). */

@@ -1,7 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Tensor, tensor } from '@tessera/core';
+import { type Tensor, getBackend, setBackend, tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
 import type { Config } from '../src/index.js';
+
+/**
+ * The backend the fixture suites run on: `TESSERA_TEST_BACKEND` (`reference` when unset, `wasm`,
+ * `webgpu`). A real backend's package registers it when imported.
+ */
+export const TEST_BACKEND = process.env.TESSERA_TEST_BACKEND ?? 'reference';
+const BACKEND_PACKAGES: Record<string, string> = { wasm: '@tessera/backend-cpu-wasm', webgpu: '@tessera/backend-webgpu' };
+
+/** Registers and selects {@link TEST_BACKEND}; for a `beforeAll`. */
+export async function useTestBackend(): Promise<void> {
+  if (TEST_BACKEND === 'reference') registerReferenceBackend();
+  else await import(/* @vite-ignore */ BACKEND_PACKAGES[TEST_BACKEND] ?? TEST_BACKEND);
+  await setBackend(TEST_BACKEND);
+  if (getBackend() !== TEST_BACKEND) throw new Error(`the fixture suites were asked for backend '${TEST_BACKEND}' but run on '${getBackend()}'`);
+}
 
 export interface EncodedArray {
   shape: number[];
@@ -65,4 +81,25 @@ export function expectArrayClose(actual: Tensor, expected: EncodedArray, tol: nu
   if (!(worst <= tol)) {
     throw new Error(`${what}: element ${worstAt} is ${got[worstAt]}, Keras has ${want[worstAt]} (relative error ${worst.toExponential(2)} > ${tol})`);
   }
+}
+
+/** A case of fixtures/extra.json (fixtures/generate_extra.py, real Keras 3). */
+export interface ExtraCase {
+  name: string;
+  class_name: string;
+  config: Config;
+  inputs: { shape: number[]; values: number[] }[];
+  is_list: boolean;
+  weights: { shape: number[]; values: number[] }[];
+  kw: { mask?: { shape: number[]; values: number[] } | boolean[][][]; use_causal_mask?: boolean };
+  outputs: { shape: number[]; values: number[] }[];
+}
+
+export const extraCases: ExtraCase[] = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/extra.json', import.meta.url)), 'utf8'));
+
+/** An extra case's mask as a tensor (Keras wrote one array, or a list of nested boolean lists). */
+export function extraMask(c: ExtraCase): Tensor | Tensor[] | undefined {
+  const mask = c.kw.mask;
+  if (mask === undefined) return undefined;
+  return Array.isArray(mask) ? mask.map((m) => tensor(m, undefined, 'bool')) : tensor(mask.values, mask.shape, 'bool');
 }

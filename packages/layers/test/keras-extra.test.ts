@@ -1,30 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Tensor, dispose, memory, setBackend, tensor } from '@tessera/core';
-import { registerReferenceBackend } from '@tessera/core/testing';
-import { type CallArgs, type Config, deserializeLayer } from '../src/index.js';
+import { type Tensor, dispose, memory, tensor } from '@tessera/core';
+import { type CallArgs, deserializeLayer } from '../src/index.js';
+import { TEST_BACKEND, extraCases as cases, extraMask, useTestBackend } from './helpers.js';
 
 // Cases from fixtures/generate_extra.py (real Keras 3): paths the main fixtures do not reach.
 
-interface ExtraCase {
-  name: string;
-  class_name: string;
-  config: Config;
-  inputs: { shape: number[]; values: number[] }[];
-  is_list: boolean;
-  weights: { shape: number[]; values: number[] }[];
-  kw: { mask?: { shape: number[]; values: number[] } | boolean[][][]; use_causal_mask?: boolean };
-  outputs: { shape: number[]; values: number[] }[];
-}
+beforeAll(useTestBackend);
 
-const cases: ExtraCase[] = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/extra.json', import.meta.url)), 'utf8'));
-
-beforeAll(async () => {
-  await setBackend(registerReferenceBackend());
-});
-
-describe('extra Keras cases', () => {
+describe(`extra Keras cases on the ${TEST_BACKEND} backend`, () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const before = memory().numTensors;
     const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
@@ -34,9 +17,8 @@ describe('extra Keras cases', () => {
     layer.setWeights(weights);
     const xs = c.inputs.map((i) => tensor(i.values, i.shape));
     const args: CallArgs = {};
-    const mask = c.kw.mask;
-    // Masks are written as Keras gave them: one array, or a list of nested boolean lists.
-    if (mask !== undefined) args.mask = Array.isArray(mask) ? mask.map((m) => tensor(m, undefined, 'bool')) : tensor(mask.values, mask.shape, 'bool');
+    const mask = extraMask(c);
+    if (mask !== undefined) args.mask = mask;
     if (c.kw.use_causal_mask) args.useCausalMask = true;
     const out = layer.apply(c.is_list ? xs : xs[0], args);
     const outs = (Array.isArray(out) ? out : [out]) as Tensor[];

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Tensor, dispose, memory, setBackend, tidy } from '@tessera/core';
-import { registerReferenceBackend } from '@tessera/core/testing';
+import { type Tensor, dispose, memory, tidy } from '@tessera/core';
 import {
   type CallArgs,
   type Config,
@@ -15,14 +14,12 @@ import {
   serializeInitializer,
   serializeRegularizer,
 } from '../src/index.js';
-import { type FixtureCase, decode, expectArrayClose, fixtures } from './helpers.js';
+import { type FixtureCase, TEST_BACKEND, decode, expectArrayClose, fixtures, useTestBackend } from './helpers.js';
 
 // Every layer configuration in fixtures/layers.json (written by real Keras 3) rebuilt from Keras's
 // own config, given Keras's weights and inputs, and compared with Keras's outputs.
 
-beforeAll(async () => {
-  await setBackend(registerReferenceBackend());
-});
+beforeAll(useTestBackend);
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional']);
 
@@ -68,7 +65,7 @@ function keyTree(config: Config): unknown {
 
 const valueCases = fixtures.cases.filter((c) => c.check !== 'config_only');
 
-describe(`layers match Keras ${fixtures.keras_version} (${fixtures.backend} backend) fixtures`, () => {
+describe(`layers on the ${TEST_BACKEND} backend match Keras ${fixtures.keras_version} (${fixtures.backend} backend) fixtures`, () => {
   it.each(valueCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const before = memory().numTensors;
     const layer = kerasLayer(c);

@@ -8,6 +8,8 @@ export type { TensorSpec, TraceOptions, TracedFunction } from './traced-function
 export { ConcreteFunction, lowerVariables } from './concrete-function.js';
 export type { InputSpec, LoweredGraph } from './concrete-function.js';
 export { config } from './config.js';
+export { evalShape } from './eval-shape.js';
+export type { EvalShapeResult, ShapeSpec, SpecArgs } from './eval-shape.js';
 export { cond, whileLoop } from './control-flow.js';
 export { GraphExecutor, lastUseSchedule } from './executor.js';
 export { formatGraph, graphToDot } from './format.js';

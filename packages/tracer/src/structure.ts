@@ -132,7 +132,8 @@ export function makeTemplate(value: unknown): unknown {
   return visit(value);
 }
 
-export function fillTemplate(template: unknown, tensors: readonly Tensor[]): unknown {
+/** Puts `values` (the call's tensors, or anything standing for them) in a template's slots, in order. */
+export function fillTemplate(template: unknown, tensors: readonly unknown[]): unknown {
   let next = 0;
   const visit = (v: unknown): unknown => {
     if (v === OUTPUT_SLOT) return tensors[next++];

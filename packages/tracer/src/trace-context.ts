@@ -30,6 +30,11 @@ export interface TraceSettings {
   readonly parent?: Trace;
   /** Evaluates a value of this trace right now (a new variable's initial value), with the call's real arguments. */
   readonly evaluateNow?: (trace: Trace, valueId: number) => Tensor;
+  /**
+   * Abstract evaluation (`evalShape`): the graph is never run, so outer tensors are not read into
+   * constants and new variables stay symbolic (disposed with the trace).
+   */
+  readonly abstract?: boolean;
 }
 
 /**
@@ -93,10 +98,17 @@ export class Trace implements Interpreter, DataOwner {
   /** The graph value a tensor stands for in this trace: its own, a capture, a variable read or a constant. */
   valueOf(t: Tensor): number {
     const data = t.dataId;
-    if (data instanceof SymbolicData && data.trace === this) return data.valueId;
+    if (data instanceof SymbolicData && data.trace === this) {
+      // A variable made during abstract evaluation: its initial value until it is assigned.
+      if (t instanceof Variable) return this.variableValues.get(t) ?? data.valueId;
+      return data.valueId;
+    }
     if (t instanceof Variable) return this.readVariable(t);
     const parent = this.settings.parent;
     if (parent !== undefined) return this.capture(t);
+    // Abstract evaluation inside a trace (a layer's output shape while a model is traced): an outer
+    // symbolic tensor is only a shape here.
+    if (data instanceof SymbolicData && this.settings.abstract === true) return this.constant(t);
     if (data instanceof SymbolicData) {
       throw new TraceError(
         `trace: a symbolic tensor of another trace (shape [${t.shape.join(',')}]) was used while tracing '${this.settings.functionName}'; ` +
@@ -193,6 +205,7 @@ export class Trace implements Interpreter, DataOwner {
           "variables may be created only during a function's first trace: create them outside the function, or once (`v ??= variable(...)`)",
       );
     }
+    if (this.settings.abstract === true) return this.symbolicVariable(initial, name, trainable);
     let concrete = initial;
     if (initial.dataId instanceof SymbolicData) {
       if (this.settings.evaluateNow === undefined) throw new TraceError(`variable: '${name}' cannot be initialized here`);
@@ -237,6 +250,30 @@ export class Trace implements Interpreter, DataOwner {
       while (t.isAlive) t.release();
     }
     this.tensors.length = 0;
+  }
+
+  /**
+   * A variable that exists only in this trace: its value is the graph value of `initial`, it has no
+   * storage, and `close` disposes it.
+   */
+  private symbolicVariable(initial: Tensor, name: string, trainable: boolean): Variable {
+    const id = this.valueOf(initial);
+    if (this.probeShapes.get(id) !== this.recordedShapes.get(id)) {
+      this.markSizeDependent(`variable '${name}' has a shape that depends on a symbolic dimension`);
+    }
+    const created = new Variable({ shape: initial.shape, dtype: initial.dtype }, this, new SymbolicData(this, id), name, trainable);
+    this.tensors.push(created);
+    this.createdVariables.push(created);
+    return created;
+  }
+
+  /**
+   * The shape abstract evaluation reports for a value: `null` where the dimension follows a symbolic
+   * input dimension. When a number derived from the placeholder size was baked in (see
+   * {@link SYMBOLIC_SIZE}), a dimension that is a multiple of it is reported unknown as well.
+   */
+  abstractShape(valueId: number): Dim[] {
+    return this.finalShape(valueId).map((d) => (d !== null && this.sizeDependence !== undefined && isSizeMultiple(d) ? null : d));
   }
 
   /** True when some dimension of some input is symbolic. */
@@ -287,6 +324,12 @@ export class Trace implements Interpreter, DataOwner {
 
   private constant(t: Tensor): number {
     let id = this.constants.get(t);
+    if (id === undefined && this.settings.abstract === true) {
+      // The graph never runs: stand for the tensor by a value of its shape, without reading it.
+      id = this.builder.addDetachedValue(t.shape, t.dtype);
+      this.note(id, t.shape, t.shape);
+      this.constants.set(t, id);
+    }
     if (id === undefined) {
       id = this.addConstant(t.owner.readSync(t.dataId), t.shape, t.dtype);
       this.constants.set(t, id);

@@ -240,6 +240,40 @@ console.log(JSON.stringify({ y, shape: out.shape, weights: copy.weights.length }
   });
 });
 
+describe('@tessera/tracer in a fresh npm project', () => {
+  it('traces a function once and runs its optimized graph, with a variable written on every call; evalShape gives a spec', () => {
+    writeFileSync(
+      join(project, 'use-tracer.mjs'),
+      `import { setBackend, tensor, variable } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+import { evalShape, trace } from '@tessera/tracer';
+
+registerReferenceBackend();
+await setBackend('reference');
+const calls = variable(tensor(0));
+const f = trace((x) => {
+  calls.assignAdd(1);
+  return x.mul(2).add(1).relu();
+});
+const first = Array.from(await f(tensor([1, -3])).data());
+const second = Array.from(await f(tensor([4, 0])).data());
+const spec = evalShape((x) => x.matMul(tensor([[1], [2]])), { shape: [null, 2] });
+console.log(JSON.stringify({ first, second, traceCount: f.traceCount, calls: calls.dataSync()[0], spec }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-tracer.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({
+      first: [3, 0],
+      second: [9, 1],
+      traceCount: 1,
+      calls: 2,
+      spec: { shape: [null, 1], dtype: 'float32' },
+    });
+  });
+});
+
 describe('@tessera/keras in a fresh npm project', () => {
   it('compiles, fits and predicts a functional model from plain ESM', () => {
     writeFileSync(

@@ -1,5 +1,15 @@
 import {
   ArgumentError,
+  Tensor,
+  broadcastTo,
+  cast,
+  div,
+  expandDims,
+  notEqual,
+  square,
+  sub,
+  sum,
+  where,
   batchNormalization,
   layerNormalization,
   moments,
@@ -7,7 +17,6 @@ import {
   reshape,
   rsqrt,
   add,
-  type Tensor,
   type Variable,
 } from '@tessera/core';
 import { type ConstraintIdentifier, type Constraint, getConstraint, serializeConstraint } from '../constraints.js';
@@ -76,6 +85,15 @@ class AffineSettings {
   }
 }
 
+/** Keras's masked batch statistics: only unmasked steps count (epsilon 1e-7 guards an all-masked batch). */
+function maskedMoments(x: Tensor, mask: Tensor, axes: number[]): { mean: Tensor; variance: Tensor } {
+  const keep = broadcastTo(expandDims(mask.dtype === 'bool' ? mask : notEqual(mask, 0), -1), x.shape);
+  const count = add(sum(cast(keep, 'float32'), axes, true), 1e-7);
+  const mean = div(sum(where(keep, x, 0), axes, true), count);
+  const variance = div(sum(square(where(keep, sub(x, mean), 0)), axes, true), count);
+  return { mean, variance };
+}
+
 function resolveAxes(layer: Layer, axes: readonly number[], rank: number): number[] {
   return axes.map((a) => {
     const r = a < 0 ? rank + a : a;
@@ -141,7 +159,8 @@ export class BatchNormalization extends Layer {
     const reductionAxes = x.shape.map((_, i) => i).filter((i) => !this.axes.includes(i));
     // A frozen layer stays in inference mode even when called with training: true (Keras 3).
     if (args.training && this.trainable) {
-      const { mean: batchMean, variance } = moments(x, reductionAxes, true);
+      const mask = args.mask instanceof Tensor ? args.mask : null;
+      const { mean: batchMean, variance } = mask === null ? moments(x, reductionAxes, true) : maskedMoments(x, mask, reductionAxes);
       const flatMean = reshape(batchMean, this.movingMean!.shape);
       const flatVariance = reshape(variance, this.movingVariance!.shape);
       this.movingMean!.assign(add(mul(this.movingMean!, this.momentum), mul(flatMean, 1 - this.momentum)));

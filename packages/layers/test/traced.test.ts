@@ -1,9 +1,7 @@
-// Runs once @tessera/tracer lands on main: move this file into test/ and add "@tessera/tracer":
-// "workspace:^" to this package's dependencies. Checked on 2026-11-23 against branch wip/tracer
-// (commit 7faad98): 146 tests passed on the reference backend.
+// The traced half of the fixture suite: every Keras fixture through trace(), weights built inside a
+// first trace, and a stateful layer's assignAdd as an ordered effect of the graph.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Tensor, type Variable, dispose, ones, setBackend, tensor } from '@tessera/core';
-import { registerReferenceBackend } from '@tessera/core/testing';
+import { type Tensor, type Variable, dispose, memory, ones, tensor } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import {
   BatchNormalization,
@@ -17,15 +15,13 @@ import {
   type LayerShape,
   deserializeLayer,
 } from '../src/index.js';
-import { type FixtureCase, decode, expectArrayClose, fixtures } from '../test/helpers.js';
+import { type FixtureCase, TEST_BACKEND, decode, expectArrayClose, extraCases, extraMask, fixtures, useTestBackend } from './helpers.js';
 
-beforeAll(async () => {
-  await setBackend(registerReferenceBackend());
-});
+beforeAll(useTestBackend);
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Bidirectional']);
 
-describe('traced layers match Keras', () => {
+describe(`traced layers on the ${TEST_BACKEND} backend match Keras`, () => {
   it.each(fixtures.cases.filter((c) => c.check === 'values').map((c) => [c.name, c] as const))('%s', (_name, c: FixtureCase) => {
     const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
     const shapes = c.inputs!.map((i) => i.shape);
@@ -53,7 +49,36 @@ describe('traced layers match Keras', () => {
   });
 });
 
-describe('layers under trace', () => {
+describe(`traced extra Keras cases on the ${TEST_BACKEND} backend`, () => {
+  it.each(extraCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const before = memory().numTensors;
+    const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
+    const shapes = c.inputs.map((i) => i.shape);
+    layer.build(c.is_list ? shapes : shapes[0]);
+    const weights = c.weights.map((w) => tensor(w.values, w.shape));
+    layer.setWeights(weights);
+    const xs = c.inputs.map((i) => tensor(i.values, i.shape));
+    const mask = extraMask(c);
+    const f = trace((inputs: Tensor[], m: unknown) =>
+      layer.apply(c.is_list ? inputs : inputs[0], { mask: m as CallArgs['mask'], useCausalMask: c.kw.use_causal_mask === true }),
+    );
+    const out = f(xs, mask ?? null);
+    const outs = (Array.isArray(out) ? out : [out]) as Tensor[];
+    expect(outs.length).toBe(c.outputs.length);
+    outs.forEach((o, k) => {
+      expect(o.shape).toEqual(c.outputs[k].shape);
+      const got = Array.from(o.dataSync() as Float32Array);
+      got.forEach((v, i) => expect(Math.abs(v - c.outputs[k].values[i]), `${c.name} traced output ${k}[${i}]`).toBeLessThan(1e-4));
+    });
+    expect(f.traceCount).toBe(1);
+    f.dispose();
+    dispose([weights, xs, outs, mask]);
+    layer.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe(`layers under trace on the ${TEST_BACKEND} backend`, () => {
   it('a running sum counts every traced call (assignAdd as an ordered effect)', () => {
     class RunningSum extends Layer {
       static override className = 'TracedRunningSum';
