@@ -161,6 +161,11 @@ describe('predict', () => {
         return t;
       }
     }
+    // Built up front from an input shape: shape inference runs no kernels, so nothing is counted yet.
+    const early = new Counter();
+    const built = new Sequential({ layers: [Input({ shape: [3] }) as never, fixedDense(2, 3), early] });
+    expect(built.built).toBe(true);
+    expect(early.seen.item()).toBe(0);
     const counter = new Counter();
     const model = new Sequential({ layers: [fixedDense(2, 3), counter] });
     model.predict(range(70, 3), { batchSize: 32, verbose: 0 });

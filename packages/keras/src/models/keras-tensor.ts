@@ -1,6 +1,5 @@
-import type { DType, Tensor } from '@tessera/core';
-import { ArgumentError, dispose, zeros } from '@tessera/core';
-import { trace } from '@tessera/tracer';
+import type { DType } from '@tessera/core';
+import { ArgumentError } from '@tessera/core';
 import type { CallArgs, LayerShape } from '@tessera/layers';
 import { InputLayer, Layer, formatLayerShape } from '@tessera/layers';
 
@@ -116,34 +115,9 @@ export function symbolicApply(layer: Layer, inputs: KerasTensor | readonly Keras
 }
 
 /**
- * A layer's output shape for an input shape. Built-in layers compute it from their arguments; for a
- * layer that keeps the default (a custom layer), the call is recorded in a throwaway trace and the
- * shapes read off the symbolic outputs, so nothing runs and a stateful layer's variables are untouched.
+ * A layer's output shape for an input shape: the layer's `computeOutputShape`, which for custom
+ * layers is abstract evaluation in @tessera/layers (no kernels run, stateful weights untouched).
  */
 export function inferOutputShape(layer: Layer, shapeArg: LayerShape | readonly LayerShape[]): LayerShape | LayerShape[] {
-  if (layer.computeOutputShape !== Layer.prototype.computeOutputShape) return layer.computeOutputShape(shapeArg);
-  const isList = shapeArg.length > 0 && Array.isArray(shapeArg[0]);
-  const shapes = (isList ? shapeArg : [shapeArg]) as readonly LayerShape[];
-  const probes = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
-  let found: number[][] = [];
-  let returnsList = false;
-  const probe = trace(
-    (...xs: Tensor[]) => {
-      const out = layer.apply(isList ? xs : xs[0]);
-      returnsList = Array.isArray(out);
-      const outs = Array.isArray(out) ? out : [out as Tensor];
-      found = outs.map((t) => [...t.shape]);
-      return outs;
-    },
-    { name: `${layer.name}.computeOutputShape`, optimize: false },
-  );
-  try {
-    probe.graphFor(...probes);
-  } finally {
-    probe.dispose();
-    dispose(probes);
-  }
-  const batchUnknown = shapes.some((s) => s[0] === null);
-  const result = found.map((s) => s.map((d, i) => (i === 0 && batchUnknown ? null : d)));
-  return returnsList ? result : result[0];
+  return layer.computeOutputShape(shapeArg);
 }
