@@ -355,3 +355,32 @@ backend.dispose();
     expect(existsSync(installed('@webgpu/types', 'package.json'))).toBe(true);
   });
 });
+
+describe('@tessera/keras in a fresh npm project', () => {
+  it('compiles, fits and predicts a functional model from plain ESM', () => {
+    writeFileSync(
+      join(project, 'use-keras.mjs'),
+      `import { setBackend, tensor } from '@tessera/core';
+import { registerReferenceBackend } from '@tessera/core/testing';
+import { Dense } from '@tessera/layers';
+import { Input, Model, SGD, modelFromJSON } from '@tessera/keras';
+
+registerReferenceBackend();
+await setBackend('reference');
+const x = Input({ shape: [3] });
+const model = new Model({ inputs: x, outputs: new Dense({ units: 2, kernelInitializer: 'ones' }).apply(x) });
+model.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss: 'mse' });
+const history = await model.fit(tensor([[1, 2, 3]]), tensor([[1, 1]]), { epochs: 2, verbose: 0 });
+const copy = modelFromJSON(model.toJSON());
+copy.setWeights(model.getWeights());
+const y = Array.from(await copy.predict(tensor([[1, 1, 1]]), { verbose: 0 }).data());
+console.log(JSON.stringify({ loss: history.history.loss, y: y.map((v) => Math.round(v * 1e4) / 1e4) }));
+`,
+    );
+    const { status, output } = run(process.execPath, ['use-keras.mjs'], project);
+    expect(output).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    // w = 1, b = 0, x = [1,2,3], target 1: loss 25; the steps subtract 0.05 x and 0.0425 x (and 0.05, 0.0425 from b).
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ loss: [25, 18.0625], y: [2.3525, 2.3525] });
+  });
+});
