@@ -1,0 +1,46 @@
+/**
+ * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms]`
+ * Writes results/<date>.json, .md and .svg (results/<date>-<names>.* for a partial run) and, after a
+ * full run, results/latest.md and latest.svg.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { markdownReport, svgChart } from './report.js';
+import { ensureDir, runBench } from './runner.js';
+import { selectWorkloads } from './workloads.js';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith('--'));
+  const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
+  const workloads = selectWorkloads(names);
+  const contenders = option('contenders')?.split(',');
+  const budget = option('budget');
+  const started = Date.now();
+  const results = await runBench({
+    workloads,
+    contenders,
+    budgetMs: budget ? Number(budget) : undefined,
+    log: (line) => console.log(line),
+  });
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+  ensureDir(dir);
+  const full = names.length === 0 && !contenders;
+  const stem = results.date.slice(0, 10) + (full ? '' : `-${[...names, ...(contenders ?? [])].join('-') || 'partial'}`);
+  const markdown = markdownReport(results);
+  const svg = svgChart(results);
+  writeFileSync(join(dir, `${stem}.json`), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(join(dir, `${stem}.md`), markdown);
+  writeFileSync(join(dir, `${stem}.svg`), svg);
+  if (full) {
+    writeFileSync(join(dir, 'latest.md'), markdown.replace(`# Tessera bench`, `# Tessera bench (latest full run: ${stem}.json)`));
+    writeFileSync(join(dir, 'latest.svg'), svg);
+  }
+  console.log(`\nwrote results/${stem}.{json,md,svg}${full ? ' and results/latest.{md,svg}' : ''} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
