@@ -79,8 +79,11 @@ async function measure(job: ChildJob): Promise<ChildResult> {
 
   const setupStart = performance.now();
   const instance = await create(info.variant, workload, inputs);
-  const first = await instance.run();
-  const output = instance.state ? concatenate([first, await instance.state()]) : first;
+  const raw = await instance.run();
+  const first = instance.toReferenceLayout ? instance.toReferenceLayout(raw) : raw;
+  let output = first;
+  if (workload.checkBy === 'losses') output = concatenate([first, await instance.run(), await instance.run()]);
+  else if (instance.state) output = concatenate([first, await instance.state()]);
   writeFloats(job.outputPath, output);
   const setupMs = performance.now() - setupStart;
 

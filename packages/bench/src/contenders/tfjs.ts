@@ -1,5 +1,5 @@
 import { ADAM, CNN, LEARNING_RATE_SGD, LSTM, type InputSet, type Workload } from '../workloads.js';
-import { concatenate, requireShape, type Instance } from './types.js';
+import { concatenate, requireShape, Unavailable, type Instance } from './types.js';
 
 /**
  * TensorFlow.js: tfjs-core ops for the kernels, tfjs-layers (its Keras-like API) for the models, as a
@@ -10,13 +10,25 @@ export async function create(variant: string, workload: Workload, inputs: InputS
   const tf = await import('@tensorflow/tfjs-core');
   let note: string | undefined;
   if (variant === 'cpu') {
-    await import('@tensorflow/tfjs-backend-cpu');
+    await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
   } else {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const threads = Number(variant.split(':')[1]);
+    // In Node the backend's own probe for threads fails (it looks for a browser Worker); its public
+    // flag says threads are there, so the threaded build starts its pthreads on worker_threads.
+    if (threads > 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(threads);
-    await tf.setBackend('wasm');
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
+    const ok = await tf.setBackend('wasm').finally(() => (console.warn = warn));
+    if (!ok) {
+      const cause = warnings.find((w) => /ERR_WORKER_PATH|Error/.test(w))?.split('\n')[0] ?? warnings.join(' ').slice(0, 200);
+      throw new Unavailable(
+        `tfjs-backend-wasm could not start ${threads} threads in Node: its threaded build spawns pthreads from a blob: URL, which Node's worker_threads refuses (${cause})`,
+      );
+    }
     const got = wasm.getThreadsCount();
     const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
     if (got !== threads) note = `asked for ${threads} threads, runs ${got} (WASM_HAS_MULTITHREAD_SUPPORT=${multithread})`;
@@ -50,7 +62,8 @@ export async function create(variant: string, workload: Workload, inputs: InputS
     return { note, run: () => read(gelu()) };
   }
 
-  const tfl = await import('@tensorflow/tfjs-layers');
+  // The union package: tfjs-layers relies on the chained tensor methods (x.flatten()) it registers.
+  const tfl = await import('@tensorflow/tfjs');
   if (workload.group === 'mlp' || workload.group === 'train' && workload.name.startsWith('mlp')) {
     const model = tfl.sequential({
       layers: [
@@ -79,8 +92,9 @@ export async function create(variant: string, workload: Workload, inputs: InputS
     return trainer(tf, model, workload, t('x'), t('y'), note);
   }
   if (workload.name === 'lstm') {
+    // TF.js layers' LSTM gates default to a hard sigmoid (Keras 2's old default); the others use the sigmoid.
     const model = tfl.sequential({
-      layers: [tfl.layers.lstm({ units: LSTM.units, inputShape: [LSTM.steps, LSTM.features] })],
+      layers: [tfl.layers.lstm({ units: LSTM.units, inputShape: [LSTM.steps, LSTM.features], recurrentActivation: 'sigmoid' })],
     });
     model.setWeights(['kernel', 'recurrent', 'bias'].map(t) as any);
     const x = t('x');
@@ -97,8 +111,14 @@ function trainer(tf: any, model: any, workload: Workload, x: unknown, y: unknown
   return {
     note,
     async run() {
-      const loss = (await model.trainOnBatch(x, y)) as number;
-      return new Float32Array([loss]);
+      try {
+        const loss = (await model.trainOnBatch(x, y)) as number;
+        return new Float32Array([loss]);
+      } catch (error) {
+        const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(String(error));
+        if (missing) throw new Unavailable(`the ${missing[2]} backend has no ${missing[1]} kernel, which this training step needs`);
+        throw error;
+      }
     },
     state: () => concatenate(model.getWeights().map((w: any) => w.dataSync() as Float32Array)),
   };

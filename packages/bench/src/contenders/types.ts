@@ -6,6 +6,8 @@ export interface Instance {
   run(): Promise<Float32Array> | Float32Array;
   /** For training workloads: the parameters after the steps run so far, concatenated in input order. */
   state?(): Promise<Float32Array> | Float32Array;
+  /** Turns an output of `run` into the workload's reference layout (NHWC) when the library's differs. */
+  toReferenceLayout?(output: Float32Array): Float32Array;
   dispose?(): Promise<void> | void;
   /** Something the table should say about how this contender ran (threads it really got, settings). */
   note?: string;
