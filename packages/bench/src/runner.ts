@@ -67,8 +67,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
       writeInputs(join(dir, 'inputs'), workload.generate());
       const outcomes: ContenderOutcome[] = [];
       const outputs = new Map<string, Float32Array>();
-      for (const info of contendersFor(workload)) {
-        if (options.contenders && !options.contenders.includes(info.id)) continue;
+      for (const info of contendersFor(workload, options.contenders)) {
         const cannot = info.cannot(workload);
         if (cannot) {
           outcomes.push({ contender: info.id, status: 'unavailable', reason: cannot });

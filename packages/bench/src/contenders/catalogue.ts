@@ -19,6 +19,8 @@ export interface ContenderInfo {
   cannot(workload: Workload): string | undefined;
   /** Only listed for the workloads it exists for (the hand-fused baseline). */
   only?: readonly string[];
+  /** Runs only when named with --contenders (a correctness probe, not a performance figure). */
+  optIn?: boolean;
 }
 
 const inferenceOnly = (what: string) => (w: Workload) =>
@@ -74,6 +76,17 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     subject: true,
     settings: "setBackend('webgpu'), trace(fn); software adapters (SwiftShader) are labelled",
     cannot: () => undefined,
+  },
+  {
+    id: 'tessera-reference-eager',
+    label: 'Tessera reference (JS) eager',
+    family: 'tessera',
+    variant: 'reference:1:eager',
+    threads: 1,
+    subject: false,
+    settings: "core's plain-JS reference backend from @tessera/core/testing; checks Tessera's programs, not a speed figure",
+    cannot: () => undefined,
+    optIn: true,
   },
   {
     id: 'tfjs-cpu',
@@ -158,6 +171,9 @@ export const CONTENDERS: readonly ContenderInfo[] = [
   },
 ];
 
-export function contendersFor(workload: Workload): ContenderInfo[] {
-  return CONTENDERS.filter((c) => !c.only || c.only.includes(workload.name));
+/** The contenders for a workload: every default one, or exactly those named (opt-in ones included). */
+export function contendersFor(workload: Workload, named?: readonly string[]): ContenderInfo[] {
+  return CONTENDERS.filter(
+    (c) => (!c.only || c.only.includes(workload.name)) && (named ? named.includes(c.id) : !c.optIn),
+  );
 }
