@@ -1,12 +1,14 @@
 /**
  * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms]`
  * Writes results/<date>.json, .md and .svg (results/<date>-<names>.* for a partial run) and, after a
- * full run, results/latest.md and latest.svg.
+ * full run, results/latest.md and latest.svg. `--render=results/<file>.json` rewrites the .md and .svg
+ * of a run already made (after a change to the report's format), measuring nothing.
  */
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownReport, svgChart } from './report.js';
+import type { BenchResults } from './results.js';
 import { ensureDir, runBench } from './runner.js';
 import { selectWorkloads } from './workloads.js';
 
@@ -14,6 +16,15 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const names = args.filter((a) => !a.startsWith('--'));
   const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
+  const render = option('render');
+  if (render) {
+    const results = JSON.parse(readFileSync(render, 'utf8')) as BenchResults;
+    const stem = join(dirname(render), basename(render, '.json'));
+    writeFileSync(`${stem}.md`, markdownReport(results));
+    writeFileSync(`${stem}.svg`, svgChart(results));
+    console.log(`rewrote ${stem}.md and ${stem}.svg`);
+    return;
+  }
   const workloads = selectWorkloads(names);
   const contenders = option('contenders')?.split(',');
   const budget = option('budget');

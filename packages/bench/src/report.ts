@@ -49,6 +49,7 @@ function cell(w: WorkloadResults, o: ContenderOutcome | undefined, results: Benc
     const peak = threadsOf(o.contender) > 1 ? results.simdPeak.allThreadsGflops : results.simdPeak.perThreadGflops;
     text += `<br>${o.gflops.toFixed(1)} GFLOP/s (${Math.round((100 * o.gflops) / peak)} % of peak)`;
   }
+  if (threadsOf(o.contender) > 1 && o.ownCores !== undefined) text += `<br>used ${o.ownCores.toFixed(1)} cores`;
   if (o.interferedRepetitions) text += `<br>⚠ ${o.interferedRepetitions}/${o.repetitions!.length} shared`;
   if (o.check && !o.check.ok) text += '<br>✗ output';
   return text;
@@ -69,6 +70,8 @@ export function markdownReport(results: BenchResults): string {
   lines.push(
     'Each cell: median wall time of one call [fastest–slowest repetition], each contender in its own Node process on the same inputs, after warm-up. ' +
       'GFLOP/s are shown as a share of the SIMD peak above (the 1-thread peak for 1-thread contenders, the all-threads peak otherwise). ' +
+      '"used n cores" (multi-threaded contenders): the CPU time of its process per second of wall time, which shows whether its threads really ran. ' +
+      'Native code (ORT Node) is not bound by the wasm peak: it uses AVX2/FMA. ' +
       '"⚠ n/m shared": n of m repetitions ran while other processes kept more than a quarter of a core busy. ' +
       '"✗ output": the output disagreed with the other contenders (details below).',
     '',

@@ -14,6 +14,8 @@ export interface ContenderOutcome {
   /** The same over the repetitions during which no other process took the CPU. */
   cleanMs?: Summary;
   interferedRepetitions?: number;
+  /** Median CPU time of the contender's process per wall second: how many cores it really kept busy. */
+  ownCores?: number;
   repetitions?: Repetition[];
   gflops?: number;
   peakRssBytes?: number;

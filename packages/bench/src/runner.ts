@@ -10,7 +10,7 @@ import { readFloats, writeInputs } from './inputs-io.js';
 import { DEFAULT_INTERFERENCE_THRESHOLD } from './interference.js';
 import { machineInfo } from './machine.js';
 import type { BenchResults, ContenderOutcome, WorkloadResults } from './results.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 import { measureSimdPeak } from './wasm/peak.js';
 import type { Workload } from './workloads.js';
 
@@ -98,6 +98,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
           ms,
           ...(clean.length > 0 ? { cleanMs: summarize(clean) } : {}),
           interferedRepetitions: result.repetitions.length - clean.length,
+          ownCores: median(result.repetitions.map((r) => r.ownCores)),
           repetitions: result.repetitions,
           peakRssBytes: result.peakRssBytes,
           peakHeapBytes: result.peakHeapBytes,

@@ -25,6 +25,7 @@ const results: BenchResults = {
       outcomes: [
         ok('tessera-wasm-1t-traced', 2, { gflops: 16.777216 }),
         { contender: 'tessera-wasm-2t-traced', status: 'unavailable', reason: 'no setThreads' },
+        ok('ort-web-2t', 1.5, { ownCores: 1.84 }),
         ok('tfjs-wasm-1t', 3),
         ok('ort-web-1t', 1, { check: { ok: false, agreesWith: [], detail: 'disagrees with 2 of 2: ort-web-1t[0] = 1 but tfjs-wasm-1t gives 2' } }),
         { contender: 'jax-js-wasm', status: 'failed', reason: 'boom' },
@@ -50,6 +51,7 @@ describe('ratios', () => {
     expect([...rows[0].ratios]).toEqual([
       ['tfjs-wasm-1t', 1.5],
       ['ort-web-1t', 0.5],
+      ['ort-web-2t', 0.75],
       ['jax-js-wasm', undefined],
       ['hand-fused', undefined],
     ]);
@@ -67,15 +69,16 @@ describe('markdownReport', () => {
   });
   it('writes the ratio table of each Tessera contender that ran', () => {
     expect(md).toContain('### Tessera wasm 1t traced: peer time ÷ Tessera time');
-    expect(md).toContain('| workload | TF.js wasm 1t | ORT Web wasm 1t | jax-js wasm | hand-fused wasm SIMD |');
-    expect(md).toContain('| matmul-256 | 1.50× | 0.50× | — | — |');
-    expect(md).toContain('| gelu-chain | 7.00× | — | — | 0.50× |');
+    expect(md).toContain('| workload | TF.js wasm 1t | ORT Web wasm 1t | ORT Web wasm 2t | jax-js wasm | hand-fused wasm SIMD |');
+    expect(md).toContain('| matmul-256 | 1.50× | 0.50× | 0.75× | — | — |');
+    expect(md).toContain('| gelu-chain | 7.00× | — | — | — | 0.50× |');
     expect(md).not.toContain('### Tessera wasm 2t traced');
   });
   it('shows times, GFLOP/s as a share of the peak, interference and failed checks in the cells', () => {
     expect(md).toContain('2.00 ms [1.80–2.40]<br>16.8 GFLOP/s (42 % of peak)');
     expect(md).toContain('1.00 ms [0.900–1.20]<br>✗ output');
     expect(md).toContain('2.00 ms [1.80–2.40]<br>⚠ 2/3 shared');
+    expect(md).toContain('1.50 ms [1.35–1.80]<br>used 1.8 cores');
   });
   it('lists why contenders did not run and which outputs disagreed', () => {
     expect(md).toContain('- **Tessera wasm 2t traced** unavailable: no setThreads (matmul-256)');
@@ -97,7 +100,7 @@ describe('svgChart', () => {
   it('draws one bar per contender that ran, the fastest at full length', () => {
     const svg = svgChart(results);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect x="200"/g)).toHaveLength(6);
+    expect(svg.match(/<rect x="200"/g)).toHaveLength(7);
     // The fastest bar of a workload spans the whole bar area (860 - 200 - 140 = 520 px), a 2× slower one half.
     expect(svg.match(/width="520\.0"/g)).toHaveLength(2);
     expect(svg.match(/width="260\.0"/g)).toHaveLength(2);
