@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms]`
+ * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms] [--label="what was measured"]`
  * Writes results/<date>.json, .md and .svg (results/<date>-<names>.* for a partial run) and, after a
  * full run, results/latest.md and latest.svg. `--render=results/<file>.json` rewrites the .md and .svg
  * of a run already made (after a change to the report's format), measuring nothing.
@@ -15,7 +15,7 @@ import { selectWorkloads } from './workloads.js';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const names = args.filter((a) => !a.startsWith('--'));
-  const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
+  const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.slice(key.length + 3);
   const render = option('render');
   if (render) {
     const results = JSON.parse(readFileSync(render, 'utf8')) as BenchResults;
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     workloads,
     contenders,
     budgetMs: budget ? Number(budget) : undefined,
+    label: option('label'),
     log: (line) => console.log(line),
   });
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');

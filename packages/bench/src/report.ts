@@ -65,6 +65,7 @@ export function markdownReport(results: BenchResults): string {
   const lines: string[] = [];
   const p = results.simdPeak;
   lines.push(`# Tessera bench, ${results.date.slice(0, 16).replace('T', ' ')} UTC`, '');
+  if (results.label) lines.push(`Measured: ${results.label}.`, '');
   lines.push(`Machine: ${machineLine(results)}.`);
   lines.push(`WASM SIMD f32x4 mul+add peak: **${p.perThreadGflops.toFixed(1)} GFLOP/s on 1 thread, ${p.allThreadsGflops.toFixed(1)} GFLOP/s on ${p.threads} threads**.`, '');
   lines.push(

@@ -35,6 +35,8 @@ export interface WorkloadResults {
 
 export interface BenchResults {
   date: string;
+  /** What was measured, in words (`--label`): e.g. which branches were merged for the run. */
+  label?: string;
   machine: MachineInfo;
   simdPeak: SimdPeak;
   workloads: WorkloadResults[];

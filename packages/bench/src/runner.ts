@@ -22,6 +22,7 @@ export interface RunOptions {
   childTimeoutMs?: number;
   /** Only these contender ids (all when undefined). */
   contenders?: readonly string[];
+  label?: string;
   log?: (line: string) => void;
 }
 
@@ -123,7 +124,13 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { date: started.toISOString(), machine: machineInfo(), simdPeak: peak, workloads };
+  return {
+    date: started.toISOString(),
+    ...(options.label ? { label: options.label } : {}),
+    machine: machineInfo(),
+    simdPeak: peak,
+    workloads,
+  };
 }
 
 export function ensureDir(path: string): void {

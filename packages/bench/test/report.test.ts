@@ -90,6 +90,10 @@ describe('markdownReport', () => {
     const row = memory.match(/\| gelu-chain \|[^\n]*/)![0];
     expect(row.split('|').filter((c) => c.trim() === '100')).toHaveLength(3);
   });
+  it('states what was measured when the run was labelled', () => {
+    expect(markdownReport({ ...results, label: 'main at abc1234' })).toContain('Measured: main at abc1234.\n\nMachine: Test CPU');
+    expect(md).not.toContain('Measured:');
+  });
   it('says so when no Tessera contender ran', () => {
     const peersOnly: BenchResults = { ...results, workloads: [{ ...results.workloads[0], outcomes: [ok('tfjs-wasm-1t', 3)] }] };
     expect(markdownReport(peersOnly)).toContain('No Tessera contender ran in this run');
