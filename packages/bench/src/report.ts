@@ -26,9 +26,14 @@ export function contenderIds(results: BenchResults): string[] {
   return CONTENDERS.map((c) => c.id).filter((id) => seen.has(id));
 }
 
-/** Rows of ratios of one subject to every peer, one row per workload the subject ran. */
+/**
+ * Rows of ratios of one subject to every peer, one row per workload the subject ran. A traced
+ * Tessera contender is also compared with its eager sibling (same backend and threads).
+ */
 export function ratioRows(results: BenchResults, subject: string): { workload: string; ratios: Map<string, number | undefined> }[] {
-  const peers = contenderIds(results).filter((id) => id !== subject && !isSubject(id));
+  const ids = contenderIds(results);
+  const eagerSibling = subject.endsWith('-traced') ? subject.replace(/-traced$/, '-eager') : undefined;
+  const peers = ids.filter((id) => id !== subject && (!isSubject(id) || id === eagerSibling));
   const rows = [];
   for (const w of results.workloads) {
     const mine = w.outcomes.find((o) => o.contender === subject);

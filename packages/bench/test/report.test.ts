@@ -60,6 +60,19 @@ describe('ratios', () => {
   });
 });
 
+describe('traced against eager', () => {
+  it('adds the eager sibling of a traced contender as a column of its ratio table', () => {
+    const withEager: BenchResults = {
+      ...results,
+      workloads: [{ ...results.workloads[1], outcomes: [ok('tessera-wasm-1t-eager', 12), ...results.workloads[1].outcomes] }],
+    };
+    const traced = ratioRows(withEager, 'tessera-wasm-1t-traced');
+    expect(traced[0].ratios.get('tessera-wasm-1t-eager')).toBe(3);
+    expect(ratioRows(withEager, 'tessera-wasm-1t-eager')[0].ratios.has('tessera-wasm-1t-traced')).toBe(false);
+    expect(markdownReport(withEager)).toContain('| workload | Tessera wasm 1t eager | TF.js wasm 1t | hand-fused wasm SIMD |');
+  });
+});
+
 describe('markdownReport', () => {
   const md = markdownReport(results);
   it('states the machine, the date and the SIMD peak', () => {
