@@ -26,7 +26,10 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.js');
+/** The child's entry: beside this module in dist; from the sources (the tests), the built one. */
+const CHILD = [join(dirname(fileURLToPath(import.meta.url)), 'child.js'), fileURLToPath(new URL('../dist/child.js', import.meta.url))].find(
+  (path) => existsSync(path),
+) ?? 'dist/child.js (not built: run the package build first)';
 
 function runChild(job: ChildJob, jobPath: string, timeoutMs: number): Promise<ChildResult> {
   writeFileSync(jobPath, JSON.stringify(job));

@@ -95,7 +95,7 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     variant: 'cpu',
     threads: 1,
     subject: false,
-    settings: '@tensorflow/tfjs-backend-cpu 4.22.0 (plain JavaScript)',
+    settings: '@tensorflow/tfjs 4.22.0 (its cpu backend, plain JavaScript)',
     cannot: () => undefined,
   },
   {
