@@ -53,6 +53,8 @@ async function loadFamily(family: string): Promise<CreateInstance> {
       return (await import('./contenders/jax.js')).create;
     case 'tessera':
       return (await import('./contenders/tessera.js')).create;
+    case 'tessera-keras':
+      return (await import('./contenders/tessera-keras.js')).create;
     case 'hand-fused':
       return (await import('./contenders/hand-fused.js')).create;
     default:

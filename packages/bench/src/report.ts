@@ -145,6 +145,7 @@ export function markdownReport(results: BenchResults): string {
 
 const FAMILY_COLOURS: Record<string, string> = {
   tessera: '#d9480f',
+  'tessera-keras': '#e8590c',
   tfjs: '#f59f00',
   'ort-web': '#1c7ed6',
   'ort-node': '#364fc7',

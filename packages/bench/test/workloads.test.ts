@@ -38,6 +38,17 @@ describe('contenders per workload', () => {
       'ort-node',
     ]);
   });
+  it('lists the Tessera Keras contenders for the model workloads only', () => {
+    const has = (name: string) => contendersFor(findWorkload(name)).some((c) => c.id === 'tessera-keras-wasm-1t');
+    expect(WORKLOADS.filter((w) => has(w.name)).map((w) => w.name)).toEqual([
+      'mlp-predict-b1',
+      'mlp-predict-b128',
+      'mlp-train-sgd',
+      'mlp-train-adam',
+      'cnn-train',
+      'lstm',
+    ]);
+  });
   it('marks ONNX Runtime as unable to train, without spawning it', () => {
     const ort = contendersFor(findWorkload('mlp-train-adam')).find((c) => c.id === 'ort-web-1t')!;
     expect(ort.cannot(findWorkload('mlp-train-adam'))).toMatch(/runs inference only/);

@@ -7,7 +7,7 @@ import type { Workload } from '../workloads.js';
 export interface ContenderInfo {
   id: string;
   label: string;
-  family: 'tfjs' | 'ort-web' | 'ort-node' | 'jax' | 'tessera' | 'hand-fused';
+  family: 'tfjs' | 'ort-web' | 'ort-node' | 'jax' | 'tessera' | 'tessera-keras' | 'hand-fused';
   /** The library's own name for the variant, passed to the family's `create`. */
   variant: string;
   threads: number;
@@ -17,7 +17,7 @@ export interface ContenderInfo {
   settings: string;
   /** Why a workload is out of reach for this contender; undefined when it can run it. */
   cannot(workload: Workload): string | undefined;
-  /** Only listed for the workloads it exists for (the hand-fused baseline). */
+  /** Only listed for the workloads it exists for (the hand-fused baseline, the Keras models). */
   only?: readonly string[];
   /** Runs only when named with --contenders (a correctness probe, not a performance figure). */
   optIn?: boolean;
@@ -25,6 +25,9 @@ export interface ContenderInfo {
 
 const inferenceOnly = (what: string) => (w: Workload) =>
   w.kind === 'training' ? `${what} runs inference only (training needs ONNX Runtime's separate training build)` : undefined;
+
+/** The model-level workloads, where a Keras model is what a user would write. */
+const KERAS_WORKLOADS = ['mlp-predict-b1', 'mlp-predict-b128', 'mlp-train-sgd', 'mlp-train-adam', 'cnn-train', 'lstm'];
 
 export const CONTENDERS: readonly ContenderInfo[] = [
   {
@@ -66,6 +69,28 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     subject: true,
     settings: "setBackend('wasm'), setThreads(2), trace(fn)",
     cannot: () => undefined,
+  },
+  {
+    id: 'tessera-keras-wasm-1t',
+    label: 'Tessera Keras wasm 1t',
+    family: 'tessera-keras',
+    variant: 'wasm:1',
+    threads: 1,
+    subject: true,
+    settings: "@tessera/keras Sequential of @tessera/layers layers: predict / trainOnBatch (steps traced), setThreads(1)",
+    cannot: () => undefined,
+    only: KERAS_WORKLOADS,
+  },
+  {
+    id: 'tessera-keras-wasm-2t',
+    label: 'Tessera Keras wasm 2t',
+    family: 'tessera-keras',
+    variant: 'wasm:2',
+    threads: 2,
+    subject: true,
+    settings: "@tessera/keras Sequential of @tessera/layers layers: predict / trainOnBatch (steps traced), setThreads(2)",
+    cannot: () => undefined,
+    only: KERAS_WORKLOADS,
   },
   {
     id: 'tessera-webgpu-traced',

@@ -11,7 +11,7 @@ import { concatenate, importOptional, requireShape, Unavailable, type Instance }
 type Core = typeof import('@tessera/core');
 type T = import('@tessera/core').Tensor;
 
-async function selectBackend(core: Core, backend: string, threads: number): Promise<string | undefined> {
+export async function selectBackend(core: Core, backend: string, threads: number): Promise<string | undefined> {
   if (backend === 'reference') {
     const testing = await importOptional<typeof import('@tessera/core/testing')>('@tessera/core/testing');
     await core.setBackend(testing.registerReferenceBackend());
