@@ -81,7 +81,9 @@ async function measure(job: ChildJob): Promise<ChildResult> {
 
   const setupStart = performance.now();
   const instance = await create(info.variant, workload, inputs);
+  const firstCallStart = performance.now();
   const raw = await instance.run();
+  const firstCallMs = performance.now() - firstCallStart;
   const first = instance.toReferenceLayout ? instance.toReferenceLayout(raw) : raw;
   let output = first;
   if (workload.checkBy === 'losses') output = concatenate([first, await instance.run(), await instance.run()]);
@@ -89,21 +91,29 @@ async function measure(job: ChildJob): Promise<ChildResult> {
   writeFloats(job.outputPath, output);
   const setupMs = performance.now() - setupStart;
 
-  // Warm-up: at least two calls and 300 ms (JIT tiers, caches, traced programs, thread pools).
+  // Warm-up: at least two calls and 300 ms (JIT tiers, caches, traced programs, thread pools). The
+  // output check's call above is a warm-up too: a call slower than a second gets one more, a call
+  // slower than the whole budget none.
   const warmupTimes: number[] = [];
   const warmupStart = performance.now();
-  while (warmupTimes.length < 2 || (performance.now() - warmupStart < 300 && warmupTimes.length < 50)) {
+  const slow = firstCallMs > job.budgetMs;
+  const minimumWarmupCalls = slow ? 0 : firstCallMs > 1000 ? 1 : 2;
+  while (
+    !slow &&
+    (warmupTimes.length < minimumWarmupCalls || (performance.now() - warmupStart < 300 && warmupTimes.length < 50))
+  ) {
     const t = performance.now();
     await instance.run();
     warmupTimes.push(performance.now() - t);
     if (performance.now() - warmupStart > job.budgetMs / 2) break;
   }
   notePeakHeap();
-  const perCall = Math.min(...warmupTimes.slice(-3));
+  const perCall = warmupTimes.length > 0 ? Math.min(...warmupTimes.slice(-3)) : firstCallMs;
   // Repetitions of at least ~100 ms keep the kernel's 10 ms CPU accounting ticks small beside them.
   const calls = Math.max(1, Math.ceil(100 / Math.max(perCall, 1e-3)));
   const repMs = calls * perCall;
-  const reps = Math.max(3, Math.min(9, Math.floor(job.budgetMs / repMs)));
+  // 3 to 9 repetitions within the budget; a single call longer than the budget gets 2.
+  const reps = repMs > job.budgetMs ? 2 : Math.max(3, Math.min(9, Math.floor(job.budgetMs / repMs)));
 
   const repetitions: Repetition[] = [];
   for (let r = 0; r < reps; r++) {

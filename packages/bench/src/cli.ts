@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const results = await runBench({
     workloads,
     contenders,
-    budgetMs: budget ? Number(budget) : undefined,
+    // A run of named workloads is a quick look (under a minute per group); a full run takes its time.
+    budgetMs: budget ? Number(budget) : names.length > 0 ? 1000 : 2500,
     label: option('label'),
     log: (line) => console.log(line),
   });
