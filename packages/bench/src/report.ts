@@ -57,6 +57,7 @@ function cell(w: WorkloadResults, o: ContenderOutcome | undefined, results: Benc
   if (threadsOf(o.contender) > 1 && o.ownCores !== undefined) text += `<br>used ${o.ownCores.toFixed(1)} cores`;
   if (o.interferedRepetitions) text += `<br>⚠ ${o.interferedRepetitions}/${o.repetitions!.length} shared`;
   if (o.check && !o.check.ok) text += '<br>✗ output';
+  if (o.note?.startsWith('software adapter')) text += '<br>software adapter, not a GPU';
   return text;
 }
 

@@ -107,6 +107,15 @@ describe('markdownReport', () => {
     expect(markdownReport({ ...results, label: 'main at abc1234' })).toContain('Measured: main at abc1234.\n\nMachine: Test CPU');
     expect(md).not.toContain('Measured:');
   });
+  it('labels a WebGPU row that ran on a software adapter', () => {
+    const software: BenchResults = {
+      ...results,
+      workloads: [{ ...results.workloads[1], outcomes: [ok('tessera-webgpu-traced', 40, { note: 'software adapter (Google SwiftShader): not a GPU figure' })] }],
+    };
+    const text = markdownReport(software);
+    expect(text).toContain('40.0 ms [36.0–48.0]<br>software adapter, not a GPU');
+    expect(text).toContain('Ran: software adapter (Google SwiftShader): not a GPU figure');
+  });
   it('says so when no Tessera contender ran', () => {
     const peersOnly: BenchResults = { ...results, workloads: [{ ...results.workloads[0], outcomes: [ok('tfjs-wasm-1t', 3)] }] };
     expect(markdownReport(peersOnly)).toContain('No Tessera contender ran in this run');

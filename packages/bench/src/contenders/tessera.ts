@@ -39,10 +39,16 @@ export async function selectBackend(core: Core, backend: string, threads: number
   } catch (error) {
     throw new Unavailable(`no WebGPU backend or adapter here (${(error as Error).message.split('\n')[0]})`);
   }
-  const info = (instance as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo ??
-    (pkg.adapterInfo as (() => { vendor?: string; architecture?: string; description?: string }) | undefined)?.();
-  const text = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : 'adapter not reported';
-  return /swiftshader|llvmpipe|software/i.test(text) ? `software adapter (${text}): not a GPU figure` : `adapter: ${text}`;
+  // The standard GPUAdapterInfo (vendor, architecture, device, description), reached through the
+  // backend's context when it exposes one, or an adapterInfo() of the package.
+  type AdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  const backendInstance = instance as { adapterInfo?: AdapterInfo; context?: { adapter?: { info?: AdapterInfo; isFallbackAdapter?: boolean } } };
+  const info: AdapterInfo | undefined =
+    backendInstance.adapterInfo ?? backendInstance.context?.adapter?.info ?? (pkg.adapterInfo as (() => AdapterInfo) | undefined)?.();
+  const fallback = info?.isFallbackAdapter ?? backendInstance.context?.adapter?.isFallbackAdapter ?? false;
+  const text = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'adapter without a name' : 'adapter not reported';
+  if (fallback) return `software adapter (${text}): not a GPU figure`;
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(text) ? `software adapter (${text}): not a GPU figure` : `adapter: ${text}`;
 }
 
 export async function create(variant: string, workload: Workload, inputs: InputSet): Promise<Instance> {
