@@ -1,5 +1,6 @@
 import { CONTENDERS } from './contenders/catalogue.js';
 import type { BenchResults, ContenderOutcome, WorkloadResults } from './results.js';
+import { median } from './stats.js';
 
 /** Markdown and SVG views of a run's results. */
 
@@ -12,6 +13,16 @@ function fmtMs(ms: number): string {
   if (ms >= 10) return ms.toFixed(1);
   if (ms >= 1) return ms.toFixed(2);
   return ms.toFixed(3);
+}
+
+/**
+ * CPU time of the contender's process per call (median over repetitions): what a call cost in
+ * processor time, which a loaded machine stretches much less than wall time.
+ */
+export function cpuMsPerCall(o: ContenderOutcome): number | undefined {
+  const reps = (o.repetitions ?? []).filter((r) => r && typeof r.ownCores === 'number' && typeof r.msPerCall === 'number');
+  if (reps.length === 0) return undefined;
+  return median(reps.map((r) => r.ownCores * r.msPerCall));
 }
 
 /** peer median / subject median: above 1 means the subject is faster. Undefined when either did not run. */
@@ -54,6 +65,8 @@ function cell(w: WorkloadResults, o: ContenderOutcome | undefined, results: Benc
     const peak = threadsOf(o.contender) > 1 ? results.simdPeak.allThreadsGflops : results.simdPeak.perThreadGflops;
     text += `<br>${o.gflops.toFixed(1)} GFLOP/s (${Math.round((100 * o.gflops) / peak)} % of peak)`;
   }
+  const cpu = cpuMsPerCall(o);
+  if (cpu !== undefined) text += `<br>CPU ${fmtMs(cpu)} ms/call`;
   if (threadsOf(o.contender) > 1 && o.ownCores !== undefined) text += `<br>used ${o.ownCores.toFixed(1)} cores`;
   if (o.interferedRepetitions) text += `<br>⚠ ${o.interferedRepetitions}/${o.repetitions!.length} shared`;
   if (o.check && !o.check.ok) text += '<br>✗ output';
@@ -77,6 +90,7 @@ export function markdownReport(results: BenchResults): string {
   lines.push(
     'Each cell: median wall time of one call [fastest–slowest repetition], each contender in its own Node process on the same inputs, after warm-up. ' +
       'GFLOP/s are shown as a share of the SIMD peak above (the 1-thread peak for 1-thread contenders, the all-threads peak otherwise). ' +
+      '"CPU n ms/call": the processor time the contender\'s process spent per call (all its threads), which other processes inflate far less than wall time. ' +
       '"used n cores" (multi-threaded contenders): the CPU time of its process per second of wall time, which shows whether its threads really ran. ' +
       'Native code (ORT Node) is not bound by the wasm peak: it uses AVX2/FMA. ' +
       '"⚠ n/m shared": n of m repetitions ran while other processes kept more than a quarter of a core busy. ' +

@@ -116,6 +116,15 @@ describe('markdownReport', () => {
     expect(text).toContain('40.0 ms [36.0–48.0]<br>software adapter, not a GPU');
     expect(text).toContain('Ran: software adapter (Google SwiftShader): not a GPU figure');
   });
+  it('shows the CPU time per call from the repetitions', () => {
+    const rep = (ownCores: number, msPerCall: number) => ({ wallMs: 100, calls: 1, ownCores, otherCores: 0, flagged: false, msPerCall });
+    const cpu: BenchResults = {
+      ...results,
+      workloads: [{ ...results.workloads[1], outcomes: [ok('tfjs-wasm-1t', 10, { repetitions: [rep(0.5, 10), rep(1, 9), rep(0.8, 10)] })] }],
+    };
+    // CPU per call: 5, 9 and 8 ms; the median is 8.
+    expect(markdownReport(cpu)).toContain('10.0 ms [9.00–12.0]<br>CPU 8.00 ms/call');
+  });
   it('says so when no Tessera contender ran', () => {
     const peersOnly: BenchResults = { ...results, workloads: [{ ...results.workloads[0], outcomes: [ok('tfjs-wasm-1t', 3)] }] };
     expect(markdownReport(peersOnly)).toContain('No Tessera contender ran in this run');
