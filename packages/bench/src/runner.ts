@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crossCheck } from './check.js';
+import type { ChildJob, ChildResult } from './child.js';
+import { contendersFor } from './contenders/catalogue.js';
+import { readFloats, writeInputs } from './inputs-io.js';
+import { DEFAULT_INTERFERENCE_THRESHOLD } from './interference.js';
+import { machineInfo } from './machine.js';
+import type { BenchResults, ContenderOutcome, WorkloadResults } from './results.js';
+import { median, summarize } from './stats.js';
+import { measureSimdPeak } from './wasm/peak.js';
+import type { Workload } from './workloads.js';
+
+export interface RunOptions {
+  workloads: readonly Workload[];
+  /** Timing budget of one contender on one workload, ms. */
+  budgetMs?: number;
+  /** A contender that has not finished in this time is stopped and reported as failed, ms. */
+  childTimeoutMs?: number;
+  /** Only these contender ids (all when undefined). */
+  contenders?: readonly string[];
+  label?: string;
+  log?: (line: string) => void;
+}
+
+/** The child's entry: beside this module in dist; from the sources (the tests), the built one. */
+const CHILD = [join(dirname(fileURLToPath(import.meta.url)), 'child.js'), fileURLToPath(new URL('../dist/child.js', import.meta.url))].find(
+  (path) => existsSync(path),
+) ?? 'dist/child.js (not built: run the package build first)';
+
+function runChild(job: ChildJob, jobPath: string, timeoutMs: number): Promise<ChildResult> {
+  writeFileSync(jobPath, JSON.stringify(job));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHILD, jobPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (existsSync(job.resultPath)) {
+        resolve(JSON.parse(readFileSync(job.resultPath, 'utf8')) as ChildResult);
+      } else if (signal === 'SIGKILL') {
+        resolve({ status: 'failed', reason: `did not finish within ${Math.round(timeoutMs / 1000)} s` });
+      } else {
+        const last = stderr.trim().split('\n').slice(-1)[0] ?? '';
+        resolve({ status: 'failed', reason: `child exited with ${signal ?? code}: ${last}`.slice(0, 300) });
+      }
+    });
+  });
+}
+
+export async function runBench(options: RunOptions): Promise<BenchResults> {
+  const log = options.log ?? (() => undefined);
+  const budgetMs = options.budgetMs ?? 2500;
+  const childTimeoutMs = options.childTimeoutMs ?? 120_000;
+  const work = mkdtempSync(join(os.tmpdir(), 'tessera-bench-'));
+  const started = new Date();
+  log('measuring the WASM SIMD peak...');
+  const peak = await measureSimdPeak(Math.min(2, os.cpus().length));
+  log(`  ${peak.perThreadGflops.toFixed(1)} GFLOP/s on 1 thread, ${peak.allThreadsGflops.toFixed(1)} on ${peak.threads}`);
+  const workloads: WorkloadResults[] = [];
+  try {
+    for (const workload of options.workloads) {
+      log(`${workload.name}: ${workload.title}`);
+      const dir = join(work, workload.name);
+      writeInputs(join(dir, 'inputs'), workload.generate());
+      const outcomes: ContenderOutcome[] = [];
+      const outputs = new Map<string, Float32Array>();
+      for (const info of contendersFor(workload, options.contenders)) {
+        const cannot = info.cannot(workload);
+        if (cannot) {
+          outcomes.push({ contender: info.id, status: 'unavailable', reason: cannot });
+          continue;
+        }
+        const job: ChildJob = {
+          contender: info.id,
+          workload: workload.name,
+          inputsDir: join(dir, 'inputs'),
+          resultPath: join(dir, `${info.id}.result.json`),
+          outputPath: join(dir, `${info.id}.output.f32`),
+          budgetMs,
+          interferenceThreshold: DEFAULT_INTERFERENCE_THRESHOLD,
+        };
+        const result = await runChild(job, join(dir, `${info.id}.job.json`), childTimeoutMs);
+        if (result.status !== 'ok') {
+          outcomes.push({ contender: info.id, status: result.status, reason: result.reason });
+          log(`  ${info.id}: ${result.status}: ${result.reason}`);
+          continue;
+        }
+        outputs.set(info.id, readFloats(job.outputPath));
+        const times = result.repetitions.map((r) => r.msPerCall);
+        const clean = result.repetitions.filter((r) => !r.flagged).map((r) => r.msPerCall);
+        const ms = summarize(times);
+        const outcome: ContenderOutcome = {
+          contender: info.id,
+          status: 'ok',
+          ms,
+          ...(clean.length > 0 ? { cleanMs: summarize(clean) } : {}),
+          interferedRepetitions: result.repetitions.length - clean.length,
+          ownCores: median(result.repetitions.map((r) => r.ownCores)),
+          repetitions: result.repetitions,
+          peakRssBytes: result.peakRssBytes,
+          peakHeapBytes: result.peakHeapBytes,
+          setupMs: result.setupMs,
+          ...(result.note ? { note: result.note } : {}),
+        };
+        if (workload.flops) outcome.gflops = workload.flops / ms.median / 1e6;
+        outcomes.push(outcome);
+        log(`  ${info.id}: ${ms.median.toFixed(3)} ms [${ms.min.toFixed(3)}–${ms.max.toFixed(3)}]` +
+          (outcome.interferedRepetitions ? `, ${outcome.interferedRepetitions}/${times.length} repetitions shared the CPU` : ''));
+      }
+      const verdicts = crossCheck(outputs, workload.tolerance);
+      for (const outcome of outcomes) {
+        const verdict = verdicts.get(outcome.contender);
+        if (outcome.status === 'ok' && verdict) {
+          outcome.check = verdict;
+          if (!verdict.ok) log(`  ${outcome.contender}: output check FAILED: ${verdict.detail}`);
+        }
+      }
+      workloads.push({ workload: workload.name, title: workload.title, kind: workload.kind, flops: workload.flops, outcomes });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return {
+    date: started.toISOString(),
+    ...(options.label ? { label: options.label } : {}),
+    machine: machineInfo(),
+    simdPeak: peak,
+    workloads,
+  };
+}
+
+export function ensureDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+}
