@@ -3,23 +3,14 @@
 // Each step rounds to f32 exactly where core's composite does (one op at a time), so its bits equal
 // the traced and eager results and the benchmark checks that they do.
 
-import { erfF64, tanhF32x4 } from './scalar-math';
+import { erfF32x4 } from './erf';
+import { tanhF32x4 } from './scalar-math';
 
 const HALF: f32 = 0.5;
 const ONE: f32 = 1;
 const SQRT1_2: f32 = <f32>Math.SQRT1_2;
 const CUBE_COEFFICIENT: f32 = <f32>0.044715;
 const SQRT_2_OVER_PI: f32 = <f32>Math.sqrt(2 / Math.PI);
-
-/** erf on four f32 lanes, each through core's f64 series, rounded once. */
-@inline function erfF32x4(v: v128): v128 {
-  let r = f32x4.splat(0);
-  r = f32x4.replace_lane(r, 0, <f32>erfF64(<f64>f32x4.extract_lane(v, 0)));
-  r = f32x4.replace_lane(r, 1, <f32>erfF64(<f64>f32x4.extract_lane(v, 1)));
-  r = f32x4.replace_lane(r, 2, <f32>erfF64(<f64>f32x4.extract_lane(v, 2)));
-  r = f32x4.replace_lane(r, 3, <f32>erfF64(<f64>f32x4.extract_lane(v, 3)));
-  return r;
-}
 
 /**
  * outs[r, c] = gelu(xs[r, c] · as[c] + bs[c]) over a rows × cols matrix (cols a multiple of 4);

@@ -40,29 +40,6 @@ export function sigmoidF64(x: f64): f64 {
   return e / (1 + e);
 }
 
-const TWO_OVER_SQRT_PI: f64 = 2 / Math.sqrt(Math.PI);
-const ONE_OVER_SQRT_PI: f64 = 1 / Math.sqrt(Math.PI);
-
-/** erf by its Maclaurin series below 3 and erfc's continued fraction above, as core's reference does. */
-export function erfF64(x: f64): f64 {
-  if (x != x) return x;
-  const magnitude = Math.abs(x);
-  if (magnitude >= 3) {
-    let denominator = magnitude;
-    for (let k = 40; k >= 1; k--) denominator = magnitude + <f64>k / 2 / denominator;
-    const erfc = (Math.exp(-magnitude * magnitude) * ONE_OVER_SQRT_PI) / denominator;
-    return (x > 0 ? 1.0 : -1.0) * (1 - erfc);
-  }
-  const x2 = x * x;
-  let term = x;
-  let total = x;
-  for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(total); n++) {
-    term *= (2 * x2) / <f64>(2 * n + 1);
-    total += term;
-  }
-  return TWO_OVER_SQRT_PI * Math.exp(-x2) * total;
-}
-
 // ln 2 split so that n · LN2_HIGH is exact for |n| < 2^11 (LN2_HIGH has 21 trailing zero bits).
 const LN2_HIGH: f64 = 6.93147180369123816490e-01;
 const LN2_LOW: f64 = 1.90821492927058770002e-10;

@@ -33,7 +33,7 @@ export const unaryOps = {
   cos: { [F]: { scalar: viaF64('Math.cos') } },
   tanh: { [F]: { scalar: viaF64('Math.tanh'), simd: 'tanhF32x4(x)' } },
   sigmoid: { [F]: { scalar: '<f32>sigmoidF64(<f64>x)', simd: 'sigmoidF32x4(x)' } },
-  erf: { [F]: { scalar: '<f32>erfF64(<f64>x)' } },
+  erf: { [F]: { scalar: 'erfF32(x)', simd: 'erfF32x4(x)' } },
   floor: { [F]: { scalar: 'Mathf.floor(x)', simd: 'f32x4.floor(x)' } },
   ceil: { [F]: { scalar: 'Mathf.ceil(x)', simd: 'f32x4.ceil(x)' } },
   // f32.nearest rounds half to even, which is the primitive's definition.
