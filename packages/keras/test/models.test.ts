@@ -334,6 +334,15 @@ describe('training', () => {
 });
 
 describe('weights and configs', () => {
+  it('takes its layers as the first argument (Keras) or as the layers option (TensorFlow.js), with the same result', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    const positional = new Sequential([fixedDense(3, 2), fixedDense(1, 3)], { name: 'positional' });
+    const named = new Sequential({ layers: [fixedDense(3, 2), fixedDense(1, 3)], name: 'named' });
+    expect(positional.name).toBe('positional');
+    expect(positional.layers.length).toBe(2);
+    expect((positional.predict(x, { verbose: 0 }) as Tensor).arraySync()).toEqual((named.predict(x, { verbose: 0 }) as Tensor).arraySync());
+  });
+
   it('getWeights/setWeights round-trip and a model rebuilt from Keras JSON predicts like Keras', () => {
     const data = fixture<Record<'sequential' | 'functional', { json: string; weights: unknown[]; x: unknown; y: unknown }>>('models.json');
     const seq = modelFromJSON(data.sequential.json);

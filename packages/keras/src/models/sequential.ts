@@ -14,10 +14,11 @@ export interface SequentialArgs extends LayerArgs {
 /**
  * A plain stack of layers, each feeding the next. With an input shape (an `InputLayer`, `Input()`,
  * or `inputShape` on the first layer) it builds at once; without, on the first data it sees.
- * `keras.Sequential`.
+ * `keras.Sequential`: the layers come as Keras's first argument (`new Sequential([...])`) or, as in
+ * TensorFlow.js, as `layers` among the arguments.
  *
  * @example
- * const model = new Sequential({ layers: [new Dense({ units: 32, activation: 'relu', inputShape: [784] }), new Dense({ units: 10 })] });
+ * const model = new Sequential([new Dense({ units: 32, activation: 'relu', inputShape: [784] }), new Dense({ units: 10 })]);
  */
 export class Sequential extends Model {
   static override className = 'Sequential';
@@ -26,8 +27,10 @@ export class Sequential extends Model {
   /** Each layer's output shape, known once the model is built. */
   layerOutputShapes = new Map<Layer, LayerShape>();
 
-  constructor(args: SequentialArgs = {}) {
-    const { layers, ...rest } = args;
+  constructor(layersOrArgs: readonly (Layer | KerasTensor)[] | SequentialArgs = {}, args: Omit<SequentialArgs, 'layers'> = {}) {
+    const { layers, ...rest }: SequentialArgs = Array.isArray(layersOrArgs)
+      ? { ...args, layers: layersOrArgs as readonly (Layer | KerasTensor)[] }
+      : (layersOrArgs as SequentialArgs);
     super(rest);
     for (const layer of layers ?? []) this.add(layer);
   }
