@@ -16,13 +16,15 @@ const DEFAULT_MAX_ELEMENTS = 1024;
  * backend's own kernels (so folded values equal what the kernel would give at run time), and
  * replaced by `constant` nodes defining the same values. Random ops are left alone (their values
  * are cheap to regenerate and would bloat the graph), as are results above `maxElements`, effects
- * and control flow. Nothing is folded when no backend can compute synchronously.
+ * and control flow. Nothing is folded when no backend can compute synchronously, nor when the
+ * backend cannot read results synchronously (WebGPU): folding needs the values while it optimizes.
  */
 export function foldConstants(graph: Graph, options: ConstantFoldingOptions = {}): Graph {
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const backend = options.backend ?? activeBackend();
   if (backend === undefined) return graph;
   const known = new Map<number, TypedArray>();
+  let readable: boolean | undefined;
   const ids = new IdAllocator(graph);
   let changed = false;
   const nodes: GraphNode[] = [];
@@ -32,7 +34,14 @@ export function foldConstants(graph: Graph, options: ConstantFoldingOptions = {}
       nodes.push(node);
       continue;
     }
-    const folded = foldable(graph, node, known, maxElements) ? evaluate(backend, graph, node, known) : undefined;
+    if (!foldable(graph, node, known, maxElements)) {
+      nodes.push(node);
+      continue;
+    }
+    // Asked once, at the first foldable node: nothing has been folded before it.
+    readable ??= readsSynchronously(backend);
+    if (!readable) return graph;
+    const folded = evaluate(backend, graph, node, known);
     if (folded === undefined) {
       nodes.push(node);
       continue;
@@ -51,6 +60,20 @@ function activeBackend(): Backend | undefined {
     return engine.backend;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the backend's `readSync` works: a one-element probe written, read and freed. */
+function readsSynchronously(backend: Backend): boolean {
+  let probe: DataId | undefined;
+  try {
+    probe = backend.write(new Float32Array(1), [1], 'float32');
+    backend.readSync(probe);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (probe !== undefined) backend.free(probe);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Graph } from '@tessera/core';
 import { engine } from '@tessera/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { foldConstants } from '../../src/passes/constant-folding.js';
 import { eliminateDeadCode } from '../../src/passes/dead-code.js';
+import { asyncOnlyBackend } from '../async-only-backend.js';
 import { expectPreserved } from './check.js';
 import { useReferenceBackend } from './evaluate.js';
 import { GraphBuilder, describeGraph } from './graph-builder.js';
@@ -92,6 +93,18 @@ describe('foldConstants', () => {
     const x = c.input([2]);
     const unchanged = c.build([c.op('exp', [x])]);
     expect(foldConstants(unchanged)).toBe(unchanged);
+  });
+
+  it('folds nothing on a backend that cannot read synchronously (WebGPU), and runs none of its kernels', () => {
+    const backend = asyncOnlyBackend();
+    const write = vi.spyOn(backend, 'write');
+    const b = new GraphBuilder();
+    const c = b.constant([1, 2, 3], [3]);
+    const graph = b.build([b.op('exp', [b.op('neg', [c])])]);
+    expect(foldConstants(graph, { backend })).toBe(graph);
+    // One probe of synchronous reading; no constant uploaded for a kernel.
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(backend.memory().numDataBuffers).toBe(0);
   });
 
   it('frees every buffer it used on the backend', () => {
