@@ -1,5 +1,5 @@
 import type { Backend, DType, Executable, Graph, GraphNode, KernelInput, Shape } from '@tessera/core';
-import { BackendError, Tensor, Variable, engine } from '@tessera/core';
+import { BackendError, DisposedError, Tensor, Variable, engine } from '@tessera/core';
 import type { FreeSchedule } from './executor.js';
 import { GraphExecutor } from './executor.js';
 import { formatGraph, graphToDot } from './format.js';
@@ -93,6 +93,12 @@ export class ConcreteFunction {
     /** Variables this trace created (only a function's first trace may). */
     readonly createdVariables: readonly Variable[],
     private readonly freeSchedule?: FreeSchedule,
+    /**
+     * Outer tensors the graph captured by reference (its inputs after the arguments), where their
+     * backend could not read them into constants while tracing. The function owns these references
+     * and releases them in `dispose`. TensorFlow's `captured_inputs`.
+     */
+    readonly capturedInputs: readonly Tensor[] = [],
   ) {
     this.symbolic = hasSymbolicShapes(graph);
   }
@@ -100,12 +106,11 @@ export class ConcreteFunction {
   /** Runs the optimized graph on the active backend; returns the function's result tree. */
   call(inputs: readonly Tensor[]): unknown {
     const backend = engine.backend;
-    const kernelInputs = inputs.map((t, i): KernelInput => {
-      engine.assertUsable(this.name, this.inputSpec[i].path, t);
+    const kernelInputs = this.withCaptures(inputs).map((t, i): KernelInput => {
+      const what = i < this.inputSpec.length ? this.inputSpec[i].path : `the tensor captured as input ${i}`;
+      engine.assertUsable(this.name, what, t);
       if (t.owner !== backend) {
-        throw new BackendError(
-          `${this.name}: ${this.inputSpec[i].path} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`,
-        );
+        throw new BackendError(`${this.name}: ${what} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`);
       }
       return { id: t.dataId, shape: t.shape, dtype: t.dtype };
     });
@@ -119,12 +124,13 @@ export class ConcreteFunction {
 
   /** Runs the traced graph op by op through the engine, so enclosing tapes record it. */
   replay(inputs: readonly Tensor[]): unknown {
-    return fillTemplate(this.outputTemplate, replayGraph(this.tracedGraph, inputs));
+    return fillTemplate(this.outputTemplate, replayGraph(this.tracedGraph, this.withCaptures(inputs)));
   }
 
   /** The optimized graph as text. */
   toString(): string {
-    const signature = this.inputSpec.map((s) => `${s.path}: ${s.dtype}${formatDims(s.shape)}`).join(', ');
+    const captured = this.capturedInputs.map((t, i) => `captured[${i}]: ${t.dtype}${formatDims(t.shape)}`);
+    const signature = [...this.inputSpec.map((s) => `${s.path}: ${s.dtype}${formatDims(s.shape)}`), ...captured].join(', ');
     return `ConcreteFunction ${this.name}(${signature})\n${formatGraph(this.graph)}`;
   }
 
@@ -133,10 +139,25 @@ export class ConcreteFunction {
     return graphToDot(this.graph, this.name);
   }
 
-  /** Releases what the compiled forms hold on each backend (uploaded constants). */
+  /**
+   * Releases what the compiled forms hold on each backend (uploaded constants) and the captured
+   * tensors; a function that captured any cannot run afterwards.
+   */
   dispose(): void {
     for (const runner of this.runners.values()) runner.dispose();
     this.runners.clear();
+    for (const t of this.capturedInputs) t.dispose();
+  }
+
+  /** The graph's inputs for a call: the arguments, then the captured tensors. */
+  private withCaptures(inputs: readonly Tensor[]): readonly Tensor[] {
+    if (this.capturedInputs.length === 0) return inputs;
+    if (this.capturedInputs.some((t) => t.isDisposed)) {
+      throw new DisposedError(
+        `${this.name}: the traced function was disposed, and with it the outer tensors its graph captured; trace the function anew (trace(fn)) to run it again`,
+      );
+    }
+    return [...inputs, ...this.capturedInputs];
   }
 
   private runner(backend: Backend): GraphExecutor | CompiledRunner {

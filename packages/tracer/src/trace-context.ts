@@ -1,4 +1,4 @@
-import type { DataOwner, DType, Interpreter, Lower, OpDef, Shape, TensorInfo, TypedArray } from '@tessera/core';
+import type { Backend, DataOwner, DType, Interpreter, Lower, OpDef, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { Tensor, TraceError, Variable, engine } from '@tessera/core';
 import type { Dim } from './graph-builder.js';
 import { GraphBuilder } from './graph-builder.js';
@@ -59,6 +59,13 @@ export class Trace implements Interpreter, DataOwner {
   /** For a subgraph: the outer tensors its captures stand for, in input order. */
   readonly captureTensors: Tensor[] = [];
   private readonly captureIds = new Map<Tensor, number>();
+  /**
+   * Outer eager tensors whose values could not be read while tracing (a backend without synchronous
+   * reads: WebGPU), captured by reference as TensorFlow captures: each is a graph input after the
+   * arguments, and this list holds the graph's own reference to its storage (a clone sharing it, so
+   * the user may dispose theirs). Whoever keeps the graph takes them over; {@link releaseCaptures}.
+   */
+  readonly capturedInputs: Tensor[] = [];
   readonly createdVariables: Variable[] = [];
   private readonly tensors: Tensor[] = [];
   private symbolicDims = false;
@@ -243,6 +250,12 @@ export class Trace implements Interpreter, DataOwner {
     // Graph values live as long as the graph; there is no storage to release.
   }
 
+  /** Releases the references of {@link capturedInputs} (a trace whose graph is not kept). */
+  releaseCaptures(): void {
+    for (const t of this.capturedInputs) t.dispose();
+    this.capturedInputs.length = 0;
+  }
+
   /** Releases every symbolic tensor made during the trace (the graph keeps what it needs). */
   close(): void {
     for (const t of this.tensors) {
@@ -331,9 +344,25 @@ export class Trace implements Interpreter, DataOwner {
       this.constants.set(t, id);
     }
     if (id === undefined) {
-      id = this.addConstant(t.owner.readSync(t.dataId), t.shape, t.dtype);
+      const values = readNow(t);
+      id = values !== undefined ? this.addConstant(values, t.shape, t.dtype) : this.captureByReference(t);
       this.constants.set(t, id);
     }
+    return id;
+  }
+
+  /**
+   * An outer eager tensor as a graph input after the arguments (all placeholders are added before
+   * the function runs, so inputs stay in that order), bound to a clone sharing its storage.
+   */
+  private captureByReference(t: Tensor): number {
+    const backend = t.owner as Backend;
+    const id = this.builder.addInput(t.shape, t.dtype);
+    this.note(id, t.shape, t.shape);
+    // Made while no op runs (so no trace sees it) and kept out of any enclosing tidy scope: it lives
+    // as long as the concrete function.
+    const clone = new Tensor({ shape: t.shape, dtype: t.dtype }, backend, backend.share(t.dataId));
+    this.capturedInputs.push(engine.keep(clone));
     return id;
   }
 
@@ -370,6 +399,18 @@ export class Trace implements Interpreter, DataOwner {
     this.captureParentIds.push(parentId);
     this.captureTensors.push(t);
     return id;
+  }
+}
+
+/**
+ * An eager tensor's values if its backend reads synchronously; `undefined` on one that cannot (WebGPU
+ * reads only through `await data()`), where the trace captures the tensor by reference instead.
+ */
+function readNow(t: Tensor): TypedArray | undefined {
+  try {
+    return t.owner.readSync(t.dataId);
+  } catch {
+    return undefined;
   }
 }
 

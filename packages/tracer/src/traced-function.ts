@@ -40,7 +40,10 @@ export interface TracedFunction<A extends unknown[], R> {
   readonly concreteFunctions: readonly ConcreteFunction[];
   /** The concrete function these arguments run (tracing it if needed). */
   graphFor(...args: A): ConcreteFunction;
-  /** Releases every concrete function's compiled state (uploaded constants). */
+  /**
+   * Releases every concrete function's compiled state (uploaded constants) and the tensors its
+   * graphs captured by reference; a signature whose graph captured one cannot run afterwards.
+   */
   dispose(): void;
 }
 
@@ -115,7 +118,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     const backend = engine.backend;
     const executor = new GraphExecutor(graph, backend);
     try {
-      const inputs = actual.map((x): KernelInput => ({ id: x.dataId, shape: x.shape, dtype: x.dtype }));
+      const inputs = [...actual, ...t.capturedInputs].map((x): KernelInput => ({ id: x.dataId, shape: x.shape, dtype: x.dtype }));
       const [out] = executor.run(inputs);
       return new TensorClass({ shape: out.shape, dtype: out.dtype }, backend, out.id);
     } finally {
@@ -139,18 +142,27 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
       }
       outputIds = tensorsIn(result).map((x) => t.valueOf(x));
       template = makeTemplate(result);
+    } catch (error) {
+      t.releaseCaptures();
+      throw error;
     } finally {
       t.close();
     }
     if (t.sizeDependence !== undefined && spec.some((dims) => dims.includes(null))) {
       sizeDependenceReason = t.sizeDependence;
+      t.releaseCaptures();
       return undefined;
     }
-    t.builder.reshapeValues((v) => t.finalShape(v.id));
-    const graph = t.builder.build(outputIds);
-    const { graph: optimized, schedule } = optimizeGraph(graph, options.optimize ?? true);
-    const inputSpec: InputSpec[] = flat.leaves.map((leaf, i) => ({ path: leaf.path, dtype: leaf.dtype, shape: spec[i] }));
-    return new ConcreteFunction(name, inputSpec, graph, optimized, template, t.createdVariables, schedule);
+    try {
+      t.builder.reshapeValues((v) => t.finalShape(v.id));
+      const graph = t.builder.build(outputIds);
+      const { graph: optimized, schedule } = optimizeGraph(graph, options.optimize ?? true);
+      const inputSpec: InputSpec[] = flat.leaves.map((leaf, i) => ({ path: leaf.path, dtype: leaf.dtype, shape: spec[i] }));
+      return new ConcreteFunction(name, inputSpec, graph, optimized, template, t.createdVariables, schedule, t.capturedInputs);
+    } catch (error) {
+      t.releaseCaptures();
+      throw error;
+    }
   };
 
   const concreteFor = (args: A, flat: Flattened): ConcreteFunction => {
