@@ -1,5 +1,5 @@
 import type { Tensor } from '@tessera/core';
-import { memory, setBackend, tensor, variable } from '@tessera/core';
+import { memory, setBackend, tensor, tidy, variable } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
@@ -74,6 +74,28 @@ describe('traced graphs on webgpu run fused regions as generated shaders', () =>
     expect(nodes.some((n) => n.op === 'fused')).toBe(true);
     [...eager, x, w, b, k].forEach((t) => t.dispose());
     f.dispose();
+  });
+});
+
+describe('outer tensors in traced functions on webgpu', () => {
+  it('captures one by reference (it cannot be read while tracing): equal to eager after the user disposes it, nothing left after dispose()', async () => {
+    const before = memory();
+    const scale = tensor([2, -1, 0.5]);
+    const fn = (v: Tensor) => v.mul(scale).tanh();
+    const x = tensor([[1, 2, 3], [-4, 0.25, 6]]);
+    const eager = tidy(() => fn(x));
+    const f = trace(fn);
+    const y = f(x);
+    scale.dispose();
+    const z = f(x);
+    const expected = await eager.data();
+    expectClose(await y.data(), expected);
+    expectClose(await z.data(), expected);
+    expect(f.concreteFunctions[0].capturedInputs).toHaveLength(1);
+    [x, eager, y, z].forEach((t) => t.dispose());
+    f.dispose();
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
   });
 });
 
