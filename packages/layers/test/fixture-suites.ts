@@ -45,7 +45,7 @@ const valueCases = fixtures.cases.filter((c) => c.check !== 'config_only');
 export function describeKerasFixtures(backend: string): void {
   describe(`layers on the ${backend} backend match Keras ${fixtures.keras_version} (${fixtures.backend} backend) fixtures`, () => {
     beforeAll(() => useBackend(backend));
-    it.each(valueCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    it.each(valueCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
       const before = memory().numTensors;
       const layer = kerasLayer(c);
       // Keras's get_weights order, checked by the weights' own names (the last part of the path).
@@ -59,12 +59,12 @@ export function describeKerasFixtures(backend: string): void {
       const tol = tolerance(c);
       const keras = c.outputs!;
       if (c.check === 'values') {
-        outputs.forEach((out, i) => expectArrayClose(out, keras[i], tol, `${c.name} output ${i}`));
+        for (const [i, out] of outputs.entries()) await expectArrayClose(out, keras[i], tol, `${c.name} output ${i}`);
       } else if (c.check === 'dropout') {
         // Different generators draw different masks; what must agree is the form: each entry is 0 or x/(1-rate).
         const rate = c.config.rate as number;
-        const x = inputs[0].dataSync();
-        const y = outputs[0].dataSync();
+        const x = await inputs[0].data();
+        const y = await outputs[0].data();
         let dropped = 0;
         y.forEach((v, i) => {
           if (v === 0) dropped++;
@@ -77,8 +77,8 @@ export function describeKerasFixtures(backend: string): void {
         const x = inputs[0];
         const channels = x.shape[x.rank - 1];
         const steps = x.size / (x.shape[0] * channels);
-        const xv = x.dataSync();
-        const yv = outputs[0].dataSync();
+        const xv = await x.data();
+        const yv = await outputs[0].data();
         let droppedChannels = 0;
         for (let b = 0; b < x.shape[0]; b++) {
           for (let ch = 0; ch < channels; ch++) {
@@ -94,7 +94,7 @@ export function describeKerasFixtures(backend: string): void {
         expect(droppedChannels).toBeGreaterThan(0);
         expect(droppedChannels).toBeLessThan(x.shape[0] * channels);
       } else if (c.check === 'gaussian_noise') {
-        const y = Array.from(outputs[0].dataSync());
+        const y = Array.from(await outputs[0].data());
         const mean = y.reduce((a, b) => a + b, 0) / y.length;
         const std = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length);
         const stddev = c.config.stddev as number;
@@ -110,12 +110,12 @@ export function describeKerasFixtures(backend: string): void {
       const shaped = c.kwargs?.return_attention_scores ? outputs.slice(0, 1) : outputs;
       expect(inferredList).toEqual(shaped.map((o) => [null, ...o.shape.slice(1)]));
       if (c.weights_after !== undefined) {
-        layer.weights.forEach((w, i) => expectArrayClose(w, c.weights_after![i], tol, `${c.name} weight ${i} after the call`));
+        for (const [i, w] of layer.weights.entries()) await expectArrayClose(w, c.weights_after![i], tol, `${c.name} weight ${i} after the call`);
       }
       if (c.output_mask !== undefined) {
         const mask = getAttachedMask(outputs[0]);
         if (c.output_mask === null) expect(mask).toBeNull();
-        else expectArrayClose(mask!, c.output_mask, 0, `${c.name} output mask`);
+        else await expectArrayClose(mask!, c.output_mask, 0, `${c.name} output mask`);
       }
       dispose([inputs, outputs, outputs.map(getAttachedMask)]);
       const maskArgs = args.mask;
@@ -130,7 +130,7 @@ export function describeKerasFixtures(backend: string): void {
 export function describeExtraCases(backend: string): void {
   describe(`extra Keras cases on the ${backend} backend`, () => {
     beforeAll(() => useBackend(backend));
-    it.each(extraCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    it.each(extraCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
       const before = memory().numTensors;
       const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
       const shapes = c.inputs.map((i) => i.shape);
@@ -145,11 +145,11 @@ export function describeExtraCases(backend: string): void {
       const out = layer.apply(c.is_list ? xs : xs[0], args);
       const outs = (Array.isArray(out) ? out : [out]) as Tensor[];
       expect(outs.length).toBe(c.outputs.length);
-      outs.forEach((o, k) => {
+      for (const [k, o] of outs.entries()) {
         expect(o.shape).toEqual(c.outputs[k].shape);
-        const got = Array.from(o.dataSync() as Float32Array);
+        const got = Array.from((await o.data()) as Float32Array);
         got.forEach((v, i) => expect(Math.abs(v - c.outputs[k].values[i]), `${c.name} output ${k}[${i}]`).toBeLessThan(1e-4));
-      });
+      }
       expect(Object.keys(layer.getConfig()).sort()).toEqual(Object.keys(c.config).sort());
       dispose([weights, xs, outs, args.mask]);
       layer.dispose();
@@ -162,7 +162,7 @@ export function describeExtraCases(backend: string): void {
 export function describeTracedFixtures(backend: string): void {
   describe(`traced layers on the ${backend} backend match Keras`, () => {
     beforeAll(() => useBackend(backend));
-    it.each(fixtures.cases.filter((c) => c.check === 'values').map((c) => [c.name, c] as const))('%s', (_name, c: FixtureCase) => {
+    it.each(fixtures.cases.filter((c) => c.check === 'values').map((c) => [c.name, c] as const))('%s', async (_name, c: FixtureCase) => {
       const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
       const shapes = c.inputs!.map((i) => i.shape);
       layer.build(c.input_is_list ? shapes : shapes[0]);
@@ -181,8 +181,10 @@ export function describeTracedFixtures(backend: string): void {
       const out = f(inputs, mask, attentionMask);
       const outs = Array.isArray(out) ? out : [out];
       const tol = tolerance(c);
-      outs.forEach((o, i) => expectArrayClose(o, c.outputs![i], tol, `${c.name} traced output ${i}`));
-      if (c.weights_after) layer.weights.forEach((w, i) => expectArrayClose(w, c.weights_after![i], tol, `${c.name} traced weight ${i}`));
+      for (const [i, o] of outs.entries()) await expectArrayClose(o, c.outputs![i], tol, `${c.name} traced output ${i}`);
+      if (c.weights_after) {
+        for (const [i, w] of layer.weights.entries()) await expectArrayClose(w, c.weights_after[i], tol, `${c.name} traced weight ${i}`);
+      }
       expect(f.traceCount).toBe(1);
       dispose([weights, inputs, outs, mask, attentionMask]);
       layer.dispose();
@@ -191,7 +193,7 @@ export function describeTracedFixtures(backend: string): void {
 
   describe(`traced extra Keras cases on the ${backend} backend`, () => {
     beforeAll(() => useBackend(backend));
-    it.each(extraCases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    it.each(extraCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
       const before = memory().numTensors;
       const layer = deserializeLayer({ class_name: c.class_name, config: c.config });
       const shapes = c.inputs.map((i) => i.shape);
@@ -206,11 +208,11 @@ export function describeTracedFixtures(backend: string): void {
       const out = f(xs, mask ?? null);
       const outs = (Array.isArray(out) ? out : [out]) as Tensor[];
       expect(outs.length).toBe(c.outputs.length);
-      outs.forEach((o, k) => {
+      for (const [k, o] of outs.entries()) {
         expect(o.shape).toEqual(c.outputs[k].shape);
-        const got = Array.from(o.dataSync() as Float32Array);
+        const got = Array.from((await o.data()) as Float32Array);
         got.forEach((v, i) => expect(Math.abs(v - c.outputs[k].values[i]), `${c.name} traced output ${k}[${i}]`).toBeLessThan(1e-4));
-      });
+      }
       expect(f.traceCount).toBe(1);
       f.dispose();
       dispose([weights, xs, outs, mask]);

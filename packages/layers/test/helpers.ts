@@ -62,12 +62,15 @@ export function decode(a: EncodedArray): Tensor {
   return tensor(a.values as number[], a.shape, a.dtype);
 }
 
-/** Asserts `actual` equals the fixture array within `tol` (absolute plus relative). */
-export function expectArrayClose(actual: Tensor, expected: EncodedArray, tol: number, what: string): void {
+/**
+ * Asserts `actual` equals the fixture array within `tol` (absolute plus relative). Reads with
+ * `await data()`, the one read every backend has (WebGPU has no `dataSync`).
+ */
+export async function expectArrayClose(actual: Tensor, expected: EncodedArray, tol: number, what: string): Promise<void> {
   if (actual.shape.join(',') !== expected.shape.join(',')) {
     throw new Error(`${what}: shape [${actual.shape}] differs from Keras's [${expected.shape}]`);
   }
-  const got = Array.from(actual.dataSync() as ArrayLike<number | boolean>, Number);
+  const got = Array.from((await actual.data()) as ArrayLike<number | boolean>, Number);
   const want = expected.values.map(Number);
   let worst = 0;
   let worstAt = -1;

@@ -53,12 +53,11 @@ describe('configs round-trip with Keras keys', () => {
 });
 
 describe('components match Keras', () => {
-  it('regularizer penalties', () => {
+  it('regularizer penalties', async () => {
     for (const [name, r] of Object.entries(fixtures.components.regularizers)) {
-      const value = tidy(() => {
-        const reg = getRegularizer(r.serialized as never)!;
-        return reg.call(decode(r.input)).dataSync()[0];
-      });
+      const penalty = tidy(() => getRegularizer(r.serialized as never)!.call(decode(r.input)));
+      const [value] = await penalty.data();
+      penalty.dispose();
       expect(value, name).toBeCloseTo(r.output, 5);
     }
   });
@@ -71,11 +70,11 @@ describe('components serialize like Keras', () => {
   it.each(Object.entries(fixtures.components.regularizers))('regularizer %s', (_name, r) => {
     expect(serializeRegularizer(getRegularizer(r.serialized as never))).toEqual(r.serialized);
   });
-  it.each(Object.entries(fixtures.components.constraints))('constraint %s', (_name, c) => {
+  it.each(Object.entries(fixtures.components.constraints))('constraint %s', async (_name, c) => {
     const constraint = getConstraint(c.serialized as never)!;
     expect(serializeConstraint(constraint)).toEqual(c.serialized);
     const out: Tensor = tidy(() => constraint.call(decode(c.input)));
-    expectArrayClose(out, c.output, 1e-6, `constraint ${_name}`);
+    await expectArrayClose(out, c.output, 1e-6, `constraint ${_name}`);
     out.dispose();
   });
 });

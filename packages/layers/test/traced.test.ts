@@ -21,7 +21,7 @@ beforeAll(() => useBackend(TEST_BACKEND));
 describeTracedFixtures(TEST_BACKEND);
 
 describe(`layers under trace on the ${TEST_BACKEND} backend`, () => {
-  it('a running sum counts every traced call (assignAdd as an ordered effect)', () => {
+  it('a running sum counts every traced call (assignAdd as an ordered effect)', async () => {
     class RunningSum extends Layer {
       static override className = 'TracedRunningSum';
       total: Variable | null = null;
@@ -36,7 +36,7 @@ describe(`layers under trace on the ${TEST_BACKEND} backend`, () => {
     const layer = new RunningSum();
     const f = trace((x: Tensor) => layer.apply(x) as Tensor);
     for (let i = 0; i < 4; i++) dispose(f(tensor([[1, 2]])));
-    expect(Array.from(layer.total!.dataSync())).toEqual([4, 8]);
+    expect(Array.from(await layer.total!.data())).toEqual([4, 8]);
     expect(f.traceCount).toBe(1);
   });
 
@@ -46,12 +46,12 @@ describe(`layers under trace on the ${TEST_BACKEND} backend`, () => {
     ['GRU', () => new GRU({ units: 3 }), [2, 5, 4]],
     ['BatchNormalization', () => new BatchNormalization(), [2, 4]],
     ['Conv2D', () => new Conv2D({ filters: 2, kernelSize: 3 }), [1, 5, 5, 2]],
-  ] as const)('%s builds its weights inside the first trace and then equals eager', (_name, make, shape) => {
+  ] as const)('%s builds its weights inside the first trace and then equals eager', async (_name, make, shape) => {
     const layer = make();
     const f = trace((x: Tensor) => layer.apply(x) as Tensor);
     const x = ones([...shape]);
-    const traced = Array.from(f(x).dataSync());
-    const eager = Array.from((layer.apply(x) as Tensor).dataSync());
+    const traced = Array.from(await f(x).data());
+    const eager = Array.from(await (layer.apply(x) as Tensor).data());
     expect(traced).toEqual(eager.map((v) => expect.closeTo(v, 5)));
   });
 
