@@ -1,17 +1,14 @@
 // Tessera's eager mode in one page: tensors, broadcasting, a gradient, and memory management.
-// Runs on the reference backend (the plain-loop oracle from @tessera/core/testing) until the WASM
-// backend lands; then this file will import '@tessera/backend-cpu-wasm' instead.
-import { GradientTape, grad, memory, setBackend, tensor, tidy } from '@tessera/core';
-import { registerReferenceBackend } from '@tessera/core/testing';
+// Importing the WASM backend registers it as the default, so no setBackend call is needed in Node.
+import { GradientTape, getBackend, grad, memory, tensor, tidy } from '@tessera/core';
+import '@tessera/backend-cpu-wasm';
 
 // Values are printed to 4 decimals: float32 arithmetic makes longer expansions noise.
 const round = (_key, value) => (typeof value === 'number' ? Number(value.toFixed(4)) : value);
 const show = async (label, t) =>
   console.log(`${label.padEnd(34)} ${`shape [${t.shape}]`.padEnd(13)} ${JSON.stringify(await t.array(), round)}`);
 
-registerReferenceBackend();
-await setBackend('reference');
-console.log('backend: reference\n');
+console.log(`backend: ${getBackend()}\n`);
 
 // Tensors are immutable handles; ops never consume their arguments.
 const x = tensor([[1, 2, 3], [4, 5, 6]]);

@@ -21,6 +21,10 @@ const bias = [0.5, -0.5, 1];
 const w = [0.1, 0.2, 0.3];
 
 describe('examples/eager-demo.mjs', () => {
+  it('runs on the default backend, wasm', () => {
+    expect(lines[0]).toBe('backend: wasm');
+  });
+
   it('broadcasts a [3] bias and a scalar over a [2,3] tensor', () => {
     expect(printed('(x + bias) * 2')).toEqual(x.flatMap((row) => row.map((v, j) => (v + bias[j]) * 2)));
   });
