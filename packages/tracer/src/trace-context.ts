@@ -169,6 +169,16 @@ export class Trace implements Interpreter, DataOwner {
         }
       }
       if (mentionsSymbolicSize(attrs)) this.markSizeDependent(`${op.name}'s attributes hold a symbolic dimension's size`);
+      const farIndex = farIntoSymbolicAxis(op.name, attrs, this.recordedShapes.get(ids[0]), this.probeShapes.get(ids[0]));
+      if (farIndex !== undefined) {
+        this.markSizeDependent(`${op.name} starts at index ${farIndex} of a symbolic dimension, an index only the traced size has (a loop over x.shape[0]?)`);
+      }
+      outputs.forEach((o, i) => {
+        const fixed = o.shape.findIndex((d, k) => isSizeMultiple(d) && probes[i]?.[k] === d);
+        if (fixed >= 0) {
+          this.markSizeDependent(`${op.name} made a dimension of ${o.shape[fixed]} that does not follow the symbolic dimension (the JavaScript used its size, e.g. one op per row of x.shape[0])`);
+        }
+      });
     }
     const outIds = this.builder.addNode(op.name, op.kind, ids, outputs, { ...attrs });
     outIds.forEach((id, i) => this.note(id, outputs[i].shape, probes[i] ?? outputs[i].shape));
@@ -412,6 +422,21 @@ function readNow(t: Tensor): TypedArray | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A slice's start along a symbolic axis that lies in the far half of the placeholder size: only a
+ * start derived from the size gets there (each row of a loop over `x.shape[0]`, the last row as
+ * `x.shape[0] - 1`), and at run time it would point past a smaller batch.
+ */
+function farIntoSymbolicAxis(op: string, attrs: object, recorded: Shape | undefined, probe: Shape | undefined): number | undefined {
+  if ((op !== 'slice' && op !== 'stridedSlice') || recorded === undefined || probe === undefined) return undefined;
+  const begin = (attrs as { begin?: readonly number[] }).begin ?? [];
+  for (let axis = 0; axis < begin.length; axis++) {
+    const symbolic = recorded[axis] !== probe[axis];
+    if (symbolic && begin[axis] >= SYMBOLIC_SIZE / 2 && begin[axis] < recorded[axis]) return begin[axis];
+  }
+  return undefined;
 }
 
 /** True when `value` holds a number that is a multiple of the symbolic placeholder size, or its reciprocal. */

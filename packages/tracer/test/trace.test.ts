@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '@tessera/core';
-import { TraceError, memory, setBackend, tensor, variable, where, zeros } from '@tessera/core';
+import { TraceError, memory, setBackend, stack, tensor, variable, where, zeros } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
 import { config, formatGraph, trace } from '../src/index.js';
 
@@ -95,6 +95,22 @@ describe('trace: symbolic dimensions', () => {
     expect(f(tensor([[1, 1], [3, 3], [5, 5], [7, 7]])).arraySync()).toEqual([4, 4]);
     expect(f(tensor([[2, 2], [4, 4]])).arraySync()).toEqual([3, 3]);
     expect(f.concreteFunctions.every((c) => c.inputSpec[0].shape.every((d) => d !== null))).toBe(true);
+  });
+
+  it('traces a size concretely when JavaScript loops over the batch dimension (one op per row)', () => {
+    const rows = (n: number) => tensor(Array.from({ length: n * 3 }, (_, i) => i), [n, 3]);
+    const eagerRowSum = (n: number) => [0, 1, 2].map((c) => Array.from({ length: n }, (_, r) => r * 3 + c).reduce((a, b) => a + b, 0));
+    const reversedRows = trace((x: Tensor) => stack(Array.from({ length: x.shape[0] }, (_, i) => x.slice([x.shape[0] - 1 - i, 0], [1, -1]).reshape([-1]))));
+    const summedRows = trace((x: Tensor) => {
+      let total = x.slice([0, 0], [1, -1]);
+      for (let i = 1; i < x.shape[0]; i++) total = total.add(x.slice([i, 0], [1, -1]));
+      return total;
+    });
+    for (const n of [2, 3, 5, 3]) {
+      expect(reversedRows(rows(n)).arraySync()).toEqual(Array.from({ length: n }, (_, r) => [0, 1, 2].map((c) => (n - 1 - r) * 3 + c)));
+      expect(summedRows(rows(n)).arraySync()).toEqual([eagerRowSum(n)]);
+    }
+    for (const f of [reversedRows, summedRows]) expect(f.concreteFunctions.every((c) => c.inputSpec[0].shape.every((d) => d !== null))).toBe(true);
   });
 
   it('with an explicit inputSignature traces once and refuses calls that do not fit', () => {
