@@ -1,12 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor, Variable } from '@tessera/core';
-import { GradientTape, TraceError, memory, setBackend, stack, tensor } from '@tessera/core';
+import { GradientTape, TraceError, dispose, memory, setBackend, stack, tensor, tidy } from '@tessera/core';
 import { registerReferenceBackend } from '@tessera/core/testing';
 import type { CallArgs, LayerInputs, LayerShape } from '@tessera/layers';
 import { Concatenate, Dense, Layer } from '@tessera/layers';
 import { config } from '@tessera/tracer';
 import { readFileSync } from 'node:fs';
-import { Input, KerasTensor, Model, SGD, Sequential, modelFromJSON } from '../src/index.js';
+import { Input, KerasTensor, Mean, Model, SGD, Sequential, modelFromJSON } from '../src/index.js';
 import type { StepData } from '../src/index.js';
 import { expectClose, fixture } from './helpers.js';
 
@@ -404,4 +404,48 @@ describe('memory', () => {
     expect(after.numTensors).toBe(before.numTensors);
     expect(after.numBytes).toBe(before.numBytes);
   }, 120_000);
+});
+
+describe('dispose', () => {
+  it('a metric leaves nothing behind once disposed, and resetState allocates nothing lasting', () => {
+    const before = memory().numTensors;
+    const mean = new Mean({ name: 'loss' });
+    expect(memory().numTensors).toBe(before + 2); // total and count
+    tidy(() => mean.updateState(tensor([1, 2, 3])));
+    mean.resetState();
+    expect(memory().numTensors).toBe(before + 2);
+    mean.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('a compiled, trained model frees its weights, metrics and the optimizer it made from a name', async () => {
+    const before = memory().numTensors;
+    const model = new Sequential([new Dense({ units: 4, inputShape: [3] } as never), new Dense({ units: 2 })]);
+    model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae', 'accuracy'] });
+    const x = range(4, 3);
+    const y = range(4, 2);
+    await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });
+    // Compiling again frees the first compile's metrics and optimizer.
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+    model.dispose();
+    x.dispose();
+    y.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('leaves an Optimizer object passed to compile to its owner', async () => {
+    const optimizer = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    const model = new Sequential([fixedDense(2, 3)]);
+    model.compile({ optimizer, loss: 'mse' });
+    const x = range(2, 3);
+    const y = range(2, 2);
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+    const slots = optimizer.variables.length;
+    model.dispose();
+    expect(slots).toBeGreaterThan(0);
+    expect(optimizer.variables.every((v) => !v.isDisposed)).toBe(true);
+    optimizer.dispose();
+    dispose([x, y]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Tensor, TensorLike, Variable } from '@tessera/core';
-import { ArgumentError, expandDims, squeeze, sum, tidy, toTensor, variable, zeros, broadcastTo } from '@tessera/core';
+import { ArgumentError, expandDims, fill, squeeze, sum, tidy, toTensor, variable, broadcastTo } from '@tessera/core';
 
 /**
  * A stateful metric: its state lives in non-trainable Variables, so `updateState` traces into a
@@ -13,7 +13,8 @@ export abstract class Metric {
   ) {}
 
   protected addState(stateName: string, shape: readonly number[] = [], initial = 0): Variable {
-    const v = variable(zeros(shape).add(initial), { name: `${this.name}/${stateName}`, trainable: false });
+    // tidy frees the filled tensor's handle; the variable shares its storage.
+    const v = tidy(() => variable(fill(shape, initial), { name: `${this.name}/${stateName}`, trainable: false }));
     this.variables.push(v);
     this.initialValues.push(initial);
     return v;
@@ -27,7 +28,7 @@ export abstract class Metric {
 
   /** Zeroes the state (Keras calls it at the start of each epoch). `reset_state`. */
   resetState(): void {
-    tidy(() => this.variables.forEach((v, i) => v.assign(zeros(v.shape).add(this.initialValues[i]))));
+    tidy(() => this.variables.forEach((v, i) => v.assign(fill(v.shape, this.initialValues[i]))));
   }
 
   /** Convenience: update with plain values (eager) and return the result as a number or array. */

@@ -42,6 +42,8 @@ export class CompiledState {
   readonly outputLossTrackers: (Mean | undefined)[];
   private readonly metricSpecs: MetricIdentifier[][];
   metrics: { output: number; metric: Metric; logName: string }[] | null = null;
+  /** The metrics this state created from names (the user owns the Metric objects they passed). */
+  private readonly created = new Set<Metric>();
 
   constructor(
     private readonly owner: string,
@@ -80,6 +82,7 @@ export class CompiledState {
         let metric: Metric;
         if (typeof s === 'string' && /^(acc|accuracy)$/.test(s)) metric = this.accuracyFor(output, yTrue[output], yPred[output], s);
         else metric = typeof s === 'string' ? getMetric(s) : s;
+        if (typeof s === 'string') this.created.add(metric);
         let logName = multi ? `${this.outputNames[output]}_${metric.name}` : metric.name;
         while (used.has(logName)) logName = `${logName}_1`;
         used.add(logName);
@@ -134,6 +137,14 @@ export class CompiledState {
 
   allMetrics(): Metric[] {
     return [this.lossTracker, ...this.outputLossTrackers.filter((t): t is Mean => t !== undefined), ...(this.metrics ?? []).map((m) => m.metric)];
+  }
+
+  /** Frees the state variables of the loss trackers and of the metrics created from names. */
+  dispose(): void {
+    this.lossTracker.dispose();
+    for (const tracker of this.outputLossTrackers) tracker?.dispose();
+    for (const metric of this.created) metric.dispose();
+    this.created.clear();
   }
 
   reset(): void {

@@ -7,7 +7,7 @@ import type { TracedFunction } from '@tessera/tracer';
 import type { Callback, Logs } from '../callbacks/callback.js';
 import type { History } from '../callbacks/history.js';
 import { getOptimizer } from '../optimizers/index.js';
-import type { Optimizer } from '../optimizers/optimizer.js';
+import { Optimizer } from '../optimizers/optimizer.js';
 import { CompiledState } from './compiled.js';
 import type { CompileLossSpec } from './compiled.js';
 import type { InputExpectation, ModelData } from './data.js';
@@ -93,6 +93,8 @@ function activationOf(layer: Layer): string | undefined {
 export class Model extends Layer {
   static override className = 'Functional';
   optimizer?: Optimizer;
+  /** Whether `compile` made the optimizer from a name (then the model frees it). */
+  private ownsOptimizer = false;
   /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end `fit` after the current batch. */
   stopTraining = false;
   /** Whether steps run op by op; read when the step functions are made (after `compile`), as in Keras 3. */
@@ -183,7 +185,9 @@ export class Model extends Layer {
   compile(args: CompileArgs = {}): void {
     const optimizer = args.optimizer === undefined ? getOptimizer('rmsprop') : getOptimizer(args.optimizer);
     const state = new CompiledState(this.name, args, this.outputNames);
+    this.releaseCompiled(optimizer);
     this.optimizer = optimizer;
+    this.ownsOptimizer = !(args.optimizer instanceof Optimizer);
     this.compiled = state;
     this.runEagerly = args.runEagerly ?? false;
     if (this.runEagerly && args.jitCompile === true) console.warn(`${this.name}.compile: runEagerly is true, so jitCompile is turned off`);
@@ -441,9 +445,25 @@ export class Model extends Layer {
     return this.optimizer?.variables ?? [];
   }
 
+  /**
+   * Frees the weights, the traced step functions, the compiled metrics' state and an optimizer the
+   * model made from a name (as TensorFlow.js does); an Optimizer object passed to `compile` stays the
+   * caller's.
+   */
   override dispose(): void {
+    this.releaseCompiled(undefined);
+    this.compiled = undefined;
+    super.dispose();
+  }
+
+  /**
+   * What an earlier `compile` made: the step functions traced for it, its metrics' state, and its
+   * optimizer unless that is the next one or the caller's.
+   */
+  private releaseCompiled(nextOptimizer: Optimizer | undefined): void {
     for (const f of Object.values(this.functions)) (f as { dispose?: () => void }).dispose?.();
     this.functions = {};
-    super.dispose();
+    this.compiled?.dispose();
+    if (this.optimizer !== undefined && this.ownsOptimizer && this.optimizer !== nextOptimizer) this.optimizer.dispose();
   }
 }

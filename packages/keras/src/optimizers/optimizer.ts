@@ -108,7 +108,8 @@ export abstract class Optimizer {
   protected abstract updateStep(gradient: Tensor, v: Variable, learningRate: Tensor, slots: Record<string, Variable>): void;
 
   protected slot(v: Variable, slotName: string, initial = 0): Variable {
-    return variable(fill(v.shape, initial, v.dtype), { name: `${this.name}/${v.name}_${slotName}`, trainable: false });
+    // tidy frees the filled tensor's handle; the variable shares its storage.
+    return tidy(() => variable(fill(v.shape, initial, v.dtype), { name: `${this.name}/${v.name}_${slotName}`, trainable: false }));
   }
 
   /** Creates the slot variables for `variables` (eagerly, before any tracing). `optimizer.build`. */
