@@ -68,4 +68,8 @@ describe('examples/mnist-demo.mjs', () => {
       for (const value of [traced, eager, ratio]) expect(Number(value)).toBeGreaterThan(0);
     }
   });
+
+  it('leaves no tensor alive once the data and both models are disposed', () => {
+    expect(line(/^tensors left after disposing everything: (\d+)$/)[1]).toBe('0');
+  });
 });
