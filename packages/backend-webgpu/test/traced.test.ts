@@ -1,6 +1,6 @@
 import type { Tensor } from '@tessera/core';
 import { memory, setBackend, tensor, tidy, variable } from '@tessera/core';
-import { trace } from '@tessera/tracer';
+import { cond, trace } from '@tessera/tracer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import type { WebGPUBackend } from '../src/index.js';
@@ -96,6 +96,26 @@ describe('outer tensors in traced functions on webgpu', () => {
     f.dispose();
     expect(memory().numTensors).toBe(before.numTensors);
     expect(memory().numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('control flow in traced functions on webgpu', () => {
+  it('cond runs both branches and picks with where on the device: the branch the predicate names, no host read', async () => {
+    const before = memory().numTensors;
+    const f = trace((x: Tensor) => cond(x.sum().greater(0), () => x.mul(2), () => x.neg().add(1)));
+    for (const [values, expected] of [
+      [[1, 2, 3], [2, 4, 6]],
+      [[-1, -2, 0.5], [2, 3, 0.5]],
+    ] as const) {
+      const x = tensor([...values]);
+      const y = f(x);
+      expect(Array.from(await y.data())).toEqual(expected);
+      x.dispose();
+      y.dispose();
+    }
+    expect(f.traceCount).toBe(1);
+    f.dispose();
+    expect(memory().numTensors).toBe(before);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Backend, DataId, FusedProgram, Graph, GraphNode, Kernel, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { BackendError, DisposedError, ShapeError, Variable, broadcastShapes, drawSeed, getPrimitive, isUnsupported } from '@tessera/core';
+import { readsSynchronously } from './backend-reads.js';
 import { concreteAttrs, hasSymbolicShapes, resolveShapes, staticShapes } from './shapes.js';
 
 /** One graph output of a run: its data handle on the backend and its concrete shape. */
@@ -129,7 +130,7 @@ export class GraphExecutor {
       case 'fused':
         return this.runFused(node.program!, inputs, outputs);
       case 'cond':
-        return this.runCond(node, inputs);
+        return this.runCond(node, inputs, outputs);
       case 'while':
         return this.runWhile(node, inputs);
       default:
@@ -272,12 +273,59 @@ export class GraphExecutor {
     if (input.shape.reduce((a, b) => a * b, 1) !== 1) {
       throw new ShapeError(`${what}: the predicate must be a one-element bool tensor, got shape [${input.shape.join(',')}]`);
     }
-    return this.backend.readSync(input.id)[0];
+    try {
+      return this.backend.readSync(input.id)[0];
+    } catch (error) {
+      if (readsSynchronously(this.backend)) throw error;
+      throw new BackendError(
+        `${what}: backend '${this.backend.name}' cannot read the loop condition without waiting for the device, so a traced whileLoop cannot run on it; use a backend with synchronous reads (wasm), or a JavaScript loop with a fixed count (it unrolls into the graph)`,
+      );
+    }
   }
 
-  private runCond(node: GraphNode, inputs: readonly KernelInput[]): DataId[] {
+  private runCond(node: GraphNode, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    if (!readsSynchronously(this.backend)) return this.runCondOnDevice(node, inputs, outputs);
     const branch = this.readScalar(inputs[0], 'cond') !== 0 ? node.attrs.thenBranch : node.attrs.elseBranch;
     return this.subExecutor(branch as Graph).run(inputs.slice(1)).map((o) => o.id);
+  }
+
+  /**
+   * `cond` on a backend that cannot read the predicate without waiting (WebGPU): both branches run
+   * and `where` picks each output on the device, so the call stays synchronous and the GPU queue
+   * full. Branches are pure (a branch's variable writes are outputs the parent assigns), so running
+   * the one not taken changes nothing but the time it costs.
+   */
+  private runCondOnDevice(node: GraphNode, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+    const [pred, ...operands] = inputs;
+    if (pred.shape.reduce((a, b) => a * b, 1) !== 1) {
+      throw new ShapeError(`cond: the predicate must be a one-element bool tensor, got shape [${pred.shape.join(',')}]`);
+    }
+    const taken = this.subExecutor(node.attrs.thenBranch as Graph).run(operands);
+    let other: RunOutput[] = [];
+    try {
+      other = this.subExecutor(node.attrs.elseBranch as Graph).run(operands);
+      taken.forEach((t, k) => {
+        if (!sameShape(t.shape, other[k].shape)) {
+          throw new ShapeError(
+            `cond: on backend '${this.backend.name}' both branches run and their outputs must have one shape; output ${k} is [${t.shape.join(',')}] in the then branch and [${other[k].shape.join(',')}] in the else branch`,
+          );
+        }
+      });
+      const where = this.kernel('where');
+      const scalarPred: KernelInput = { ...pred, shape: [] };
+      const picked: DataId[] = [];
+      try {
+        for (let k = 0; k < taken.length; k++) {
+          picked.push(where([scalarPred, taken[k], other[k]], {}, [{ shape: taken[k].shape, dtype: outputs[k]?.dtype ?? taken[k].dtype }])[0]);
+        }
+      } catch (error) {
+        for (const id of picked) this.backend.free(id);
+        throw error;
+      }
+      return picked;
+    } finally {
+      for (const o of [...taken, ...other]) this.backend.free(o.id);
+    }
   }
 
   private runWhile(node: GraphNode, inputs: readonly KernelInput[]): DataId[] {

@@ -1,5 +1,6 @@
 import type { Backend, DataId, Graph, GraphNode, TensorInfo, TypedArray } from '@tessera/core';
 import { engine, getPrimitive, isUnsupported } from '@tessera/core';
+import { readsSynchronously } from '../backend-reads.js';
 import { IdAllocator, staticSize } from './graph-tools.js';
 
 export interface ConstantFoldingOptions {
@@ -60,20 +61,6 @@ function activeBackend(): Backend | undefined {
     return engine.backend;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether the backend's `readSync` works: a one-element probe written, read and freed. */
-function readsSynchronously(backend: Backend): boolean {
-  let probe: DataId | undefined;
-  try {
-    probe = backend.write(new Float32Array(1), [1], 'float32');
-    backend.readSync(probe);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (probe !== undefined) backend.free(probe);
   }
 }
 
