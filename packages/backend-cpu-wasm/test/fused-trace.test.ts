@@ -1,7 +1,7 @@
 // End to end: functions traced with @tessera/tracer run their fused regions through the wasm
 // backend's runFused, and give the eager results bit for bit.
 import type { Backend, Tensor } from '@tessera/core';
-import { add, cast, exp, gelu, greater, max, memory, mul, relu, setBackend, sigmoid, sub, sum, tanh, tensor, tidy, where } from '@tessera/core';
+import { add, cast, exp, gelu, greater, matMul, max, memory, mul, relu, setBackend, sigmoid, sub, sum, tanh, tensor, tidy, where } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../src/index.js';
@@ -88,3 +88,29 @@ describe('trace(f) on the wasm backend runs fused regions through runFused', () 
     expect(memory().numBytes).toBe(before);
   });
 });
+
+describe('trace(f) on the wasm backend runs a contraction and its epilogue in one pass', () => {
+  it('a dense layer (matMul + bias + relu) calls runContractionWithEpilogue, not runFused, and equals eager bit for bit', () => {
+    const dense = (x: Tensor, w: Tensor, b: Tensor) => relu(add(matMul(x, w), b));
+    const w = tensor(values(64 * 48, 10), [64, 48]);
+    const b = tensor(values(48, 11), [48]);
+    for (const rows of [1, 5, 33]) {
+      const x = tensor(values(rows * 64, 12 + rows), [rows, 64]);
+      const eager = tidy(() => Array.from(dense(x, w, b).dataSync()));
+      const f = trace(dense);
+      tidy(() => f(x, w, b));
+      const fused = vi.spyOn(backend as Backend & { runContractionWithEpilogue: (...args: never[]) => unknown }, 'runContractionWithEpilogue');
+      const regions = vi.spyOn(backend, 'runFused');
+      const traced = tidy(() => Array.from(f(x, w, b).dataSync()));
+      expect(traced).toEqual(eager);
+      expect(fused).toHaveBeenCalledTimes(1);
+      expect(regions).not.toHaveBeenCalled();
+      vi.restoreAllMocks();
+      f.dispose();
+      x.dispose();
+    }
+    w.dispose();
+    b.dispose();
+  });
+});
+

@@ -67,6 +67,19 @@ export interface Backend extends DataOwner {
    * program one instruction at a time on the kernels.
    */
   runFused?(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[];
+  /**
+   * Optional: a matMul or conv2d and the elementwise epilogue the tracer fused into it (register 0 of
+   * `epilogue` is the contraction's result, registers 1.. are `inputs[2..]`) in one pass, each output
+   * tile finished while it is in cache. Returns undefined for an epilogue it does not cover; the
+   * tracer's executor then runs the contraction and `runFused`.
+   */
+  runContractionWithEpilogue?(
+    op: 'matMul' | 'conv2d',
+    inputs: readonly KernelInput[],
+    attrs: AttrsOf<'matMul'> | AttrsOf<'conv2d'>,
+    epilogue: FusedProgram,
+    outputs: readonly TensorInfo[],
+  ): DataId[] | undefined;
   /** Releases everything; the backend is unusable afterwards. */
   dispose?(): void;
 }

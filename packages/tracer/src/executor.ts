@@ -159,6 +159,10 @@ export class GraphExecutor {
   /** A contraction followed by its fused elementwise epilogue (register 0 is the contraction's result). */
   private runWithEpilogue(node: GraphNode, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
     const { epilogue, ...attrs } = node.attrs;
+    if ((node.op === 'matMul' || node.op === 'conv2d') && this.backend.runContractionWithEpilogue !== undefined) {
+      const fused = this.backend.runContractionWithEpilogue(node.op, inputs, attrs as never, epilogue as FusedProgram, outputs);
+      if (fused !== undefined) return fused;
+    }
     const op = getPrimitive(node.op)!;
     const arity = op.inputNames.length;
     const [resultInfo] = op.infer(inputs.slice(0, arity), attrs as never);
