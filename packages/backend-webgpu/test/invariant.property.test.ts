@@ -37,7 +37,7 @@ async function check(program: Program): Promise<void> {
     eager.forEach((t) => t.dispose());
     // Default passes, no passes, and every pass including reduction fusion (prologues).
     for (const optimize of [true, false, { reductionFusion: true }]) {
-      const f = trace((...xs: Tensor[]) => runProgram(program, xs), { optimize });
+      const f = trace((...xs: Tensor[]) => runProgram(program, xs, true), { optimize });
       for (let call = 0; call < 2; call++) {
         const outs = f(...inputs);
         for (let k = 0; k < outs.length; k++) {
@@ -76,7 +76,7 @@ describe("invariant on 'webgpu' with symbolic batch dimensions", () => {
     await fc.assert(
       fc.asyncProperty(batchProgramArbitrary, async (program) => {
         // The weights are an argument: capturing an eager tensor makes the tracer read it on the host.
-        const f = trace((x: Tensor, w: Tensor) => runBatchProgram(program, x, w));
+        const f = trace((x: Tensor, w: Tensor) => runBatchProgram(program, x, w, true));
         for (const batch of [3, 5, 2, 7, 5]) {
           const x = batchInput(program, batch);
           const expected = tidy(() => runBatchProgram(program, x, weights));

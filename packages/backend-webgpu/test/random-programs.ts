@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import type { Tensor } from '@tessera/core';
 import { broadcastShapes, concat, pad, reverse, tensor, where } from '@tessera/core';
+import { cond } from '@tessera/tracer';
 
 /**
  * The tracer's random programs (packages/tracer/test/random-programs.ts, commit 354e20e) for the
- * invariant on webgpu, less `cond`: its predicate is read on the host (dataSync), which a GPU backend
- * cannot do synchronously, eagerly or in the tracer's executor. Op 25 (cond) computes `where` on the
- * same predicate instead, and so does batch op 5.
+ * invariant on webgpu. Op 25 (and batch op 5) is a `cond` inside `trace`, which runs on the device
+ * (both branches, then `where`); run eagerly, `cond` would read its predicate on the host, which a GPU
+ * backend cannot do synchronously, so the eager side computes the same `where` directly.
  *
  * Random op programs for the invariant `trace(f)(x) ≈ f(x)`. A program is a list of steps; each step
  * picks an op and operands among the values so far, and the interpreter adapts operands so every
@@ -62,18 +63,18 @@ function axisOf(t: Tensor, p: number): number {
   return t.rank === 0 ? 0 : p % t.rank;
 }
 
-/** The same program on whatever tensors it gets: run it eagerly, or inside `trace`. */
-export function runProgram(program: Program, inputs: readonly Tensor[]): Tensor[] {
+/** The same program on whatever tensors it gets: run it eagerly, or inside `trace` (`traced`: cond for op 25). */
+export function runProgram(program: Program, inputs: readonly Tensor[], traced = false): Tensor[] {
   const values: Tensor[] = [...inputs];
   for (const step of program.steps) {
     const a = values[step.a % values.length];
     const b = values[step.b % values.length];
-    values.push(apply(step, a, b));
+    values.push(apply(step, a, b, traced));
   }
   return [values[values.length - 1], values[program.steps[0].p % values.length].mul(1.5)];
 }
 
-function apply({ op, p }: Step, a: Tensor, b: Tensor): Tensor {
+function apply({ op, p }: Step, a: Tensor, b: Tensor, traced: boolean): Tensor {
   const keepDims = (p >> 4) % 2 === 1;
   switch (op) {
     case 0: return a.neg();
@@ -108,7 +109,8 @@ function apply({ op, p }: Step, a: Tensor, b: Tensor): Tensor {
     case 22: return a.rank === 0 ? a.neg() : reverse(a, axisOf(a, p));
     case 23: return a.rank < 4 ? a.expandDims(p % (a.rank + 1)) : a.sum(0);
     case 24: return a.rank === 0 ? a.add(1) : pad(a, a.shape.map((_, i) => (i === axisOf(a, p) ? [1, p % 2] : [0, 0])), 0.25);
-    case 25: return where(a.sum().greater(0), a.mul(2), a.neg().add(1));
+    case 25:
+      return traced ? cond(a.sum().greater(0), () => a.mul(2), () => a.neg().add(1)) : where(a.sum().greater(0), a.mul(2), a.neg().add(1));
     case 26: return where(a.greater(0), a, fits(b, a));
     case 27: return a.mul(3).cast('int32').cast('float32');
     case 28: return a.rank === 0 ? a.exp() : a.cumsum(axisOf(a, p));
@@ -150,7 +152,7 @@ export function batchInput(program: BatchProgram, batch: number): Tensor {
 }
 
 /** Runs a batch program; `weights` are created once outside (captured constants in the trace). */
-export function runBatchProgram(program: BatchProgram, x: Tensor, weights: Tensor): Tensor {
+export function runBatchProgram(program: BatchProgram, x: Tensor, weights: Tensor, traced = false): Tensor {
   let h = x;
   for (const { op, p } of program.steps) {
     switch (op) {
@@ -159,7 +161,12 @@ export function runBatchProgram(program: BatchProgram, x: Tensor, weights: Tenso
       case 2: h = h.matMul(weights.slice([0, 0], [h.shape[1], 4])).relu(); break;
       case 3: h = h.sum(1, true).add(h); break;
       case 4: h = h.softmax(1); break;
-      case 5: h = where(h.sum().greater(p % 3 - 1), h.mul(2), h.neg()); break;
+      case 5: {
+        const pred = h.sum().greater(p % 3 - 1);
+        const current = h;
+        h = traced ? cond(pred, () => current.mul(2), () => current.neg()) : where(pred, h.mul(2), h.neg());
+        break;
+      }
       case 6: h = h.reshape([-1]).reshape([-1, h.shape[1]]).sub(0.5); break;
       case 7: h = h.max(1, true).sub(h).square(); break;
       case 8: h = h.transpose().transpose().sigmoid(); break;
