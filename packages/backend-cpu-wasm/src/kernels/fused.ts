@@ -223,12 +223,46 @@ export function runFused(
   if (inputs.length !== program.numInputs) {
     throw new ArgumentError(`fused: the program reads ${program.numInputs} inputs, got ${inputs.length}`);
   }
-  const plan = layoutOf(inputs, outputs);
-  if (plan !== undefined) {
-    const entry = compiled(program, inputs, plan.layouts, outputs);
-    if ('tileLength' in entry) return context.runKernel('fused', () => interpret(context, entry, inputs, outputs, plan));
-  }
+  const plan = callPlan(program, inputs, outputs);
+  if (plan !== undefined) return context.runKernel('fused', () => interpret(context, plan, inputs, outputs));
   return runInstructions(kernels, context, program, inputs, outputs);
+}
+
+/**
+ * Everything about one call that depends only on the program and the shapes and dtypes it is called
+ * with: the layout, the compiled program, and the plan words with the tensors' addresses left blank
+ * (`patches` says where each goes). Traced graphs call a region with the same shapes every time, so
+ * a warm call only patches addresses and copies the words into wasm memory.
+ */
+interface CallPlan {
+  readonly total: number;
+  readonly words: Int32Array;
+  /** [word index, source]: source ≥ 0 is an input's index, -1 - k is output k. */
+  readonly patches: readonly (readonly [number, number])[];
+  readonly scratchBytes: number;
+}
+
+/** Call plans per program, then per input and output shapes and dtypes; `null` where the interpreter does not run it. */
+const callPlans = new WeakMap<FusedProgram, Map<string, CallPlan | null>>();
+
+function callPlan(program: FusedProgram, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): CallPlan | undefined {
+  let byShapes = callPlans.get(program);
+  if (byShapes === undefined) {
+    byShapes = new Map();
+    callPlans.set(program, byShapes);
+  }
+  let key = '';
+  for (const x of inputs) key += SUFFIX[x.dtype] + x.shape.join(',') + ';';
+  key += '>';
+  for (const o of outputs) key += SUFFIX[o.dtype] + o.shape.join(',') + ';';
+  let plan = byShapes.get(key);
+  if (plan === undefined) {
+    const layout = layoutOf(inputs, outputs);
+    const entry = layout === undefined ? undefined : compiled(program, inputs as KernelInput[], layout.layouts, outputs);
+    plan = entry !== undefined && 'tileLength' in entry ? planWords(entry, inputs.length, layout!) : null;
+    byShapes.set(key, plan);
+  }
+  return plan ?? undefined;
 }
 
 /** Why `runFused` would not interpret a program (undefined when it would), for tests and diagnostics. */
@@ -276,9 +310,8 @@ function layoutOf(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[])
   return { layouts, total, shape, strides };
 }
 
-function interpret(context: WasmContext, program: CompiledProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[], call: CallLayout): DataId[] {
-  const results = outputs.map((o) => context.output(o));
-  if (call.total === 0) return results;
+/** The plan words of assembly/fused.ts for a compiled program and a call layout, addresses left to patch. */
+function planWords(program: CompiledProgram, numInputs: number, call: CallLayout): CallPlan {
   const { kinds, slots, directOutput, dtypes, copies, instructions } = program;
   const tileLength = rowAlignedTile(program.tileLength, call);
   const numRegisters = kinds.length;
@@ -287,6 +320,7 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   const numInstructions = instructions.length / 5;
   const size = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3 + numGathers * rank;
   const words = new Int32Array(size);
+  const patches: [number, number][] = [];
   words.set([numInstructions, numRegisters, copies.length, tileLength, tileLength * 4, rank, ...call.shape]);
   let at = 6 + rank;
   let strideAt = 6 + rank + numRegisters * 5 + instructions.length + copies.length * 3;
@@ -295,14 +329,16 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   for (let r = 0; r < numRegisters; r++, at += 5) {
     const kind = kinds[r];
     if (kind === DIRECT) {
-      const address = r < inputs.length ? context.address(inputs[r]) : context.address(results[directOutput[r]]);
-      words.set([DIRECT, address, shiftOf(r), 0, 0], at);
+      words.set([DIRECT, 0, shiftOf(r), 0, 0], at);
+      patches.push([at + 1, r < numInputs ? r : -1 - directOutput[r]]);
     } else if (kind === GATHER || kind === PATTERN) {
-      words.set([kind, slots[r], shiftOf(r), context.address(inputs[r]), strideAt - strideBase], at);
+      words.set([kind, slots[r], shiftOf(r), 0, strideAt - strideBase], at);
+      patches.push([at + 3, r]);
       words.set(call.strides[r], strideAt);
       strideAt += rank;
     } else if (kind === SPLAT) {
-      words.set([SPLAT, slots[r], shiftOf(r), context.address(inputs[r]), 0], at);
+      words.set([SPLAT, slots[r], shiftOf(r), 0, 0], at);
+      patches.push([at + 3, r]);
     } else {
       words.set([SLOT, Math.max(slots[r], 0), 0, 0, 0], at);
     }
@@ -310,14 +346,22 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
   words.set(instructions, at);
   at += instructions.length;
   for (const [r, o] of copies) {
-    words.set([r, context.address(results[o]), shiftOf(r)], at);
+    words.set([r, 0, shiftOf(r)], at);
+    patches.push([at + 1, -1 - o]);
     at += 3;
   }
-
   // Scratch: register pointers and the odometer index, then the tile slots (assembly/fused.ts).
   const headerBytes = Math.ceil(((numRegisters + rank) * 4) / 16) * 16 + 16;
-  const scratch = context.scratch(headerBytes + Math.max(1, program.numSlots) * tileLength * 4);
-  const planBlock = size > PLAN_AREA_WORDS ? context.scratch(size * 4) : undefined;
+  return { total: call.total, words, patches, scratchBytes: headerBytes + Math.max(1, program.numSlots) * tileLength * 4 };
+}
+
+function interpret(context: WasmContext, plan: CallPlan, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
+  const results = outputs.map((o) => context.output(o));
+  if (plan.total === 0) return results;
+  const { words } = plan;
+  for (const [at, source] of plan.patches) words[at] = source >= 0 ? context.address(inputs[source]) : context.address(results[-1 - source]);
+  const scratch = context.scratch(plan.scratchBytes);
+  const planBlock = words.length > PLAN_AREA_WORDS ? context.scratch(words.length * 4) : undefined;
   try {
     let planAddress: number;
     if (planBlock === undefined) planAddress = context.plan(words);
@@ -325,7 +369,7 @@ function interpret(context: WasmContext, program: CompiledProgram, inputs: reado
       context.memoryViews.i32.set(words, planBlock >>> 2);
       planAddress = planBlock;
     }
-    context.call('fused_run', planAddress, scratch, 0, call.total);
+    context.call('fused_run', planAddress, scratch, 0, plan.total);
   } finally {
     context.release(scratch);
     if (planBlock !== undefined) context.release(planBlock);
