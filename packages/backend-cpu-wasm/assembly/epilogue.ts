@@ -18,19 +18,34 @@ let epilogueOn: bool = false;
 let epilogueBias: usize = 0;
 let epilogueActivation: i32 = 0;
 let epilogueAlpha: f32 = 0;
+/**
+ * A tensor of the output's own shape added element by element (a second matMul's result, a skip
+ * connection), found at a fixed distance from each output element: its address minus the output's.
+ * 0 for none (two live tensors never share an address).
+ */
+let epilogueResidualDelta: isize = 0;
+/** Whether the residual is added before the bias (the traced program's order: f32 additions do not associate). */
+let epilogueResidualFirst: bool = true;
 
-/** Turns the epilogue on for the gemm and conv calls that follow: bias (0 for none) then activation. */
-export function gemm_set_epilogue(bias: usize, activation: i32, alpha: f32): void {
+/**
+ * Turns the epilogue on for the gemm and conv calls that follow: a residual and a bias (0 for none) in
+ * the order given, then the activation.
+ */
+export function gemm_set_epilogue(bias: usize, activation: i32, alpha: f32, residualDelta: isize, residualFirst: bool): void {
   epilogueOn = true;
   epilogueBias = bias;
   epilogueActivation = activation;
   epilogueAlpha = alpha;
+  epilogueResidualDelta = residualDelta;
+  epilogueResidualFirst = residualFirst;
 }
 
 export function gemm_clear_epilogue(): void {
   epilogueOn = false;
   epilogueBias = 0;
   epilogueActivation = ACTIVATION_LINEAR;
+  epilogueResidualDelta = 0;
+  epilogueResidualFirst = true;
 }
 
 export function epilogueActive(): bool {
@@ -80,19 +95,27 @@ export function epilogueActive(): bool {
 /** Applies the epilogue to a rows×cols block of C whose first column is output column `col0`. */
 export function applyEpilogue(c: usize, rowBytes: usize, rows: i32, cols: i32, col0: i32): void {
   const bias: usize = epilogueBias == 0 ? <usize>0 : epilogueBias + (<usize>col0 << 2);
+  const delta = epilogueResidualDelta;
+  const before = delta != 0 && epilogueResidualFirst;
+  const after = delta != 0 && !epilogueResidualFirst;
   for (let i = 0; i < rows; i++) {
     const row = c + <usize>i * rowBytes;
+    const residualRow = <usize>(<isize>row + delta);
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
       const at = <usize>j << 2;
       let x = v128.load(row + at);
+      if (before) x = f32x4.add(x, v128.load(residualRow + at));
       if (bias != 0) x = f32x4.add(x, v128.load(bias + at));
+      if (after) x = f32x4.add(x, v128.load(residualRow + at));
       v128.store(row + at, activate4(x));
     }
     for (; j < cols; j++) {
       const at = <usize>j << 2;
       let x = load<f32>(row + at);
+      if (before) x += load<f32>(residualRow + at);
       if (bias != 0) x += load<f32>(bias + at);
+      if (after) x += load<f32>(residualRow + at);
       store<f32>(row + at, activate1(x));
     }
   }

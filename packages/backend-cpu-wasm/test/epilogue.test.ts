@@ -167,6 +167,49 @@ describe('epilogue fusion', { timeout: 60_000 }, () => {
       });
     }
 
+    // A residual (a tensor of the output's shape: a second matMul's result, a skip connection) with or
+    // without a bias, in either order, as an LSTM's z = x·W + h·U + b traces; one row (the vector
+    // kernel) and many rows (the GEMM), one and two threads.
+    const residualPrograms: [string, FusedProgram, 'residual-bias' | 'bias-residual' | 'residual'][] = [
+      ['add(add(result, residual), bias)', { numInputs: 3, instructions: [instruction('add', [0, 1]), instruction('add', [3, 2])], outputs: [4] }, 'residual-bias'],
+      ['add(add(result, bias), residual) then tanh', { numInputs: 3, instructions: [instruction('add', [0, 2]), instruction('add', [1, 3]), instruction('tanh', [4])], outputs: [5] }, 'bias-residual'],
+      ['relu(add(residual, result))', { numInputs: 2, instructions: [instruction('add', [1, 0]), instruction('relu', [2])], outputs: [3] }, 'residual'],
+    ];
+    for (const [name, program, kind] of residualPrograms) {
+      for (const rows of [1, 37]) {
+        for (const threads of [1, 2]) {
+          it(`${name}, ${rows} row(s), ${threads} thread(s), runs in one pass and equals the general path bit for bit`, async () => {
+            await setThreads(threads);
+            const a = randomTensor([rows, 50], 3);
+            const b = randomTensor([50, 23]);
+            const residual = randomTensor([rows, 23], 2);
+            const bias = randomTensor([23]);
+            const extra = kind === 'residual' ? [residual] : [residual, bias];
+            const out: TensorInfo = { shape: [rows, 23], dtype: 'float32' };
+            const fused = backend.runContractionWithEpilogue('matMul', [input(a), input(b), ...extra.map(input)], matMulAttrs, program, [out]);
+            expect(fused).toBeDefined();
+            expect(readFused(fused![0], rows * 23)).toEqual(generalPath(a, b, extra, program, out));
+            for (const t of [a, b, residual, bias]) t.dispose();
+            await setThreads(1);
+          });
+        }
+      }
+    }
+
+    it('a residual of another shape, or two residuals, go to the general path', () => {
+      const a = randomTensor([6, 5]);
+      const b = randomTensor([5, 4]);
+      const wrong = randomTensor([3, 4]);
+      const r1 = randomTensor([6, 4]);
+      const r2 = randomTensor([6, 4]);
+      const out: TensorInfo = { shape: [6, 4], dtype: 'float32' };
+      const run = (program: FusedProgram, extra: Tensor[]) =>
+        backend.runContractionWithEpilogue('matMul', [input(a), input(b), ...extra.map(input)], matMulAttrs, program, [out]);
+      expect(run({ numInputs: 2, instructions: [instruction('add', [0, 1])], outputs: [2] }, [wrong])).toBeUndefined();
+      expect(run({ numInputs: 3, instructions: [instruction('add', [0, 1]), instruction('add', [3, 2])], outputs: [4] }, [r1, r2])).toBeUndefined();
+      for (const t of [a, b, wrong, r1, r2]) t.dispose();
+    });
+
     it('declines programs it cannot fold, for the caller\'s general path', () => {
       const a = randomTensor([6, 5]);
       const b = randomTensor([5, 4]);

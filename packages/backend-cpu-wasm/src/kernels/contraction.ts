@@ -56,6 +56,9 @@ export interface EpiloguePlan {
   readonly bias: number;
   readonly activation: number;
   readonly alpha: number;
+  /** The residual's address minus the output's (0 for none), and whether it is added before the bias. */
+  readonly residualDelta: number;
+  readonly residualFirst: boolean;
 }
 
 /**
@@ -64,7 +67,10 @@ export interface EpiloguePlan {
  */
 function epilogueCall(epilogue: EpiloguePlan | undefined, column = 0): KernelCall {
   if (epilogue === undefined) return { name: 'gemm_clear_epilogue', args: [] };
-  return { name: 'gemm_set_epilogue', args: [epilogue.bias === 0 ? 0 : epilogue.bias + column * 4, epilogue.activation, epilogue.alpha] };
+  return {
+    name: 'gemm_set_epilogue',
+    args: [epilogue.bias === 0 ? 0 : epilogue.bias + column * 4, epilogue.activation, epilogue.alpha, epilogue.residualDelta, epilogue.residualFirst ? 1 : 0],
+  };
 }
 
 /** Runs lanes of GEMM jobs and leaves every thread's epilogue cleared, even when one fails. */

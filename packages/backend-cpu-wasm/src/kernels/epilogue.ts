@@ -16,6 +16,10 @@ export type EpilogueActivation = keyof typeof ACTIVATIONS;
  */
 export interface Epilogue {
   readonly bias?: KernelInput;
+  /** A tensor of the output's shape added to it (a second matMul's result, a skip connection). */
+  readonly residual?: KernelInput;
+  /** Whether the residual is added before the bias (default true); f32 additions do not associate. */
+  readonly residualFirst?: boolean;
   readonly activation?: EpilogueActivation;
   /** leakyRelu's slope (default 0.2, as Keras). */
   readonly alpha?: number;
@@ -37,7 +41,20 @@ function plan(context: WasmContext, opName: string, epilogue: Epilogue, out: Ten
       throw new ShapeError(`${opName}: bias must have shape [${channels}] (the output's last axis), got ${formatShape(bias.shape)}`);
     }
   }
-  return { bias: bias === undefined ? 0 : context.address(bias), activation: ACTIVATIONS[activation], alpha };
+  const { residual } = epilogue;
+  if (residual !== undefined) {
+    if (residual.dtype !== 'float32') throw new DTypeError(`${opName}: residual must be float32, got ${residual.dtype}`);
+    if (formatShape(residual.shape) !== formatShape(out.shape)) {
+      throw new ShapeError(`${opName}: residual must have the output's shape ${formatShape(out.shape)}, got ${formatShape(residual.shape)}`);
+    }
+  }
+  // The residual's distance from the output is set once the output exists (withOutput).
+  return { bias: bias === undefined ? 0 : context.address(bias), activation: ACTIVATIONS[activation], alpha, residualDelta: 0, residualFirst: epilogue.residualFirst ?? true };
+}
+
+/** The plan for an output at `outputAddress`: the residual as a distance from it. */
+function withOutput(context: WasmContext, planned: EpiloguePlan, epilogue: Epilogue, outputAddress: number): EpiloguePlan {
+  return epilogue.residual === undefined ? planned : { ...planned, residualDelta: context.address(epilogue.residual) - outputAddress };
 }
 
 /**
@@ -54,7 +71,8 @@ export function fusedContractionKernels(context: WasmContext): {
       const epilogue = plan(context, 'matMul', attrs.epilogue, out);
       return [context.runKernel('matMul', () => {
         const result = context.output(out);
-        matMulInto(context, a, b, attrs, out, context.address(result), epilogue);
+        const address = context.address(result);
+        matMulInto(context, a, b, attrs, out, address, withOutput(context, epilogue, attrs.epilogue, address));
         return result;
       })];
     },
@@ -62,7 +80,8 @@ export function fusedContractionKernels(context: WasmContext): {
       const epilogue = plan(context, 'conv2d', attrs.epilogue, out);
       return [context.runKernel('conv2d', () => {
         const result = context.output(out);
-        conv2dInto(context, x, filter, attrs, context.address(result), epilogue);
+        const address = context.address(result);
+        conv2dInto(context, x, filter, attrs, address, withOutput(context, epilogue, attrs.epilogue, address));
         return result;
       })];
     },
@@ -74,26 +93,34 @@ const TRACED_ACTIVATIONS: Readonly<Record<string, EpilogueActivation>> = { relu:
 
 /**
  * Reads a tracer epilogue (a FusedProgram whose register 0 is the contraction's result and whose
- * other inputs are `extra`) as bias + activation, when it is one: `add(result, bias)` with a bias
- * along the last axis, then optionally relu, sigmoid or tanh; or the activation alone. Anything
- * else is undefined, and the caller runs the general path (contraction, then the fused program).
+ * other inputs are `extra`) as residual + bias + activation, when it is one: adds of a tensor of the
+ * output's shape (the residual) and of a bias along the last axis, at most one of each and in either
+ * order, then optionally relu, sigmoid or tanh. Anything else is undefined, and the caller runs the
+ * general path (contraction, then the fused program).
  */
 export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[], out: TensorInfo): Epilogue | undefined {
   if (out.dtype !== 'float32' || program.outputs.length !== 1 || program.numInputs !== extra.length + 1) return undefined;
   const channels = out.shape[out.shape.length - 1];
+  const outShape = formatShape(out.shape);
   let value = 0;
   let bias: KernelInput | undefined;
+  let residual: KernelInput | undefined;
   let activation: EpilogueActivation = 'linear';
   let register = program.numInputs;
   for (const instruction of program.instructions) {
     const args = instruction.args;
     if (instruction.dtype !== 'float32') return undefined;
-    if (instruction.op === 'add' && bias === undefined && activation === 'linear' && args.length === 2 && args.includes(value)) {
+    if (instruction.op === 'add' && activation === 'linear' && args.length === 2 && args.includes(value)) {
       const other = args[0] === value ? args[1] : args[0];
       const candidate = other >= 1 && other < program.numInputs ? extra[other - 1] : undefined;
-      const alongLastAxis = candidate !== undefined && candidate.shape.slice(0, -1).every((d) => d === 1) && candidate.shape[candidate.shape.length - 1] === channels;
-      if (!alongLastAxis || candidate.dtype !== 'float32' || other === value) return undefined;
-      bias = { ...candidate, shape: [channels] };
+      if (candidate === undefined || candidate.dtype !== 'float32' || other === value) return undefined;
+      if (residual === undefined && formatShape(candidate.shape) === outShape) {
+        residual = candidate;
+      } else if (bias === undefined && candidate.shape.slice(0, -1).every((d) => d === 1) && candidate.shape[candidate.shape.length - 1] === channels) {
+        bias = { ...candidate, shape: [channels] };
+      } else {
+        return undefined;
+      }
     } else if (TRACED_ACTIVATIONS[instruction.op] !== undefined && activation === 'linear' && args.length === 1 && args[0] === value) {
       activation = TRACED_ACTIVATIONS[instruction.op];
     } else {
@@ -101,7 +128,17 @@ export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[],
     }
     value = register++;
   }
-  return program.outputs[0] === value ? { bias, activation } : undefined;
+  if (program.outputs[0] !== value) return undefined;
+  // The residual comes first unless the bias was added before it.
+  const residualFirst = residual === undefined || bias === undefined || residualAddedFirst(program, extra, residual);
+  return { bias, residual, residualFirst, activation };
+}
+
+/** Whether the program's first add is the residual's. */
+function residualAddedFirst(program: FusedProgram, extra: readonly KernelInput[], residual: KernelInput): boolean {
+  const first = program.instructions.find((i) => i.op === 'add')!;
+  const other = first.args[0] === 0 ? first.args[1] : first.args[0];
+  return extra[other - 1] === residual;
 }
 
 /**
