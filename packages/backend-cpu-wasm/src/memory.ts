@@ -30,7 +30,8 @@ function formatBytes(bytes: number): string {
 /** Rounds a request up to its size class: 4 steps per power of two, never below one alignment unit. */
 export function sizeClass(bytes: number): number {
   if (bytes <= ALIGNMENT) return ALIGNMENT;
-  const power = 2 ** Math.floor(Math.log2(bytes - 1));
+  // The largest power of two below `bytes` (clz32 is exact and cheap below 2^31; logarithms beyond).
+  const power = bytes <= 2 ** 30 ? 2 ** (31 - Math.clz32(bytes - 1)) : 2 ** Math.floor(Math.log2(bytes - 1));
   const step = Math.max(power / 4, ALIGNMENT);
   return Math.ceil(bytes / step) * step;
 }

@@ -1,4 +1,4 @@
-import type { Backend, DataId, FusedProgram, Graph, GraphNode, Kernel, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
+import type { Backend, DataId, DType, FusedProgram, Graph, GraphNode, Kernel, KernelInput, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { BackendError, DisposedError, ShapeError, Variable, broadcastShapes, drawSeed, getPrimitive, isUnsupported } from '@tessera/core';
 import { readsSynchronously } from './backend-reads.js';
 import { concreteAttrs, hasSymbolicShapes, resolveShapes, staticShapes } from './shapes.js';
@@ -37,6 +37,27 @@ export function lastUseSchedule(graph: Graph): Map<number, number[]> {
  * every intermediate buffer and frees each right after its last use, so a warm call holds no more
  * memory than its live values; constants are uploaded once per executor.
  */
+/** What a run needs per node that the graph alone fixes, worked out on the first run. */
+interface NodeLayout {
+  /** One more than the largest value id. */
+  readonly size: number;
+  readonly dtypes: DType[];
+  /** Per node: its outputs' shapes and dtypes (static graphs). */
+  readonly outputInfos: readonly (readonly TensorInfo[])[];
+  /** Per node: the values whose last use it is. */
+  readonly frees: readonly (readonly number[])[];
+}
+
+function nodeLayout(graph: Graph, schedule: FreeSchedule): NodeLayout {
+  let size = 0;
+  for (const id of graph.values.keys()) size = Math.max(size, id + 1);
+  const dtypes = new Array<DType>(size);
+  for (const [id, value] of graph.values) dtypes[id] = value.dtype;
+  const outputInfos = graph.nodes.map((node) => node.outputs.map((id) => ({ shape: graph.values.get(id)!.shape as Shape, dtype: dtypes[id] })));
+  const frees = graph.nodes.map((_, index) => schedule.get(index) ?? []);
+  return { size, dtypes, outputInfos, frees };
+}
+
 export class GraphExecutor {
   private readonly symbolic: boolean;
   private readonly shapes?: Map<number, Shape>;
@@ -45,6 +66,7 @@ export class GraphExecutor {
   private readonly subExecutors = new Map<Graph, GraphExecutor>();
   private readonly seededOnce = new Set<GraphNode>();
   private disposed = false;
+  private layout?: NodeLayout;
 
   constructor(
     readonly graph: Graph,
@@ -63,38 +85,49 @@ export class GraphExecutor {
     if (inputs.length !== graph.inputs.length) {
       throw new ShapeError(`graph: expected ${graph.inputs.length} inputs, got ${inputs.length}`);
     }
+    const layout = this.layout ??= nodeLayout(graph, this.schedule);
     const shapes = this.symbolic ? resolveShapes(graph, inputs.map((i) => i.shape)) : this.shapes!;
-    const data = new Map<number, DataId>();
-    const owned = new Set<number>();
-    graph.inputs.forEach((id, i) => data.set(id, inputs[i].id));
-    const info = (id: number): KernelInput => ({ id: data.get(id)!, shape: shapes.get(id)!, dtype: graph.values.get(id)!.dtype });
+    // Values by id in flat arrays (ids are small integers): a warm call of a small graph is mostly
+    // this bookkeeping, so it avoids maps and per-node closures.
+    const data: (DataId | undefined)[] = new Array(layout.size);
+    const owned = new Uint8Array(layout.size);
+    graph.inputs.forEach((id, i) => (data[id] = inputs[i].id));
+    const info = (id: number): KernelInput => ({ id: data[id]!, shape: shapes.get(id)!, dtype: layout.dtypes[id] });
     try {
-      graph.nodes.forEach((node, index) => {
-        const results = this.runNode(node, node.inputs.map(info), node.outputs.map((id) => ({ shape: shapes.get(id)!, dtype: graph.values.get(id)!.dtype })));
-        node.outputs.forEach((id, i) => {
-          data.set(id, results[i]);
-          if (node.op !== 'constant') owned.add(id);
-        });
-        for (const id of this.schedule.get(index) ?? []) {
-          if (owned.delete(id)) backend.free(data.get(id)!);
-          data.delete(id);
+      const nodes = graph.nodes;
+      for (let index = 0; index < nodes.length; index++) {
+        const node = nodes[index];
+        const ids = node.inputs;
+        const nodeInputs = new Array<KernelInput>(ids.length);
+        for (let k = 0; k < ids.length; k++) nodeInputs[k] = info(ids[k]);
+        const outputs = this.symbolic ? node.outputs.map((id) => ({ shape: shapes.get(id)!, dtype: layout.dtypes[id] })) : layout.outputInfos[index];
+        const results = this.runNode(node, nodeInputs, outputs);
+        const outIds = node.outputs;
+        for (let k = 0; k < outIds.length; k++) {
+          data[outIds[k]] = results[k];
+          if (node.op !== 'constant') owned[outIds[k]] = 1;
         }
-      });
+        for (const id of layout.frees[index]) {
+          if (owned[id] === 1) {
+            owned[id] = 0;
+            backend.free(data[id]!);
+          }
+          data[id] = undefined;
+        }
+      }
       const seen = new Set<number>();
       const results = graph.outputs.map((id) => {
-        const handle = owned.has(id) && !seen.has(id) ? data.get(id)! : backend.share(data.get(id)!);
+        const handle = owned[id] === 1 && !seen.has(id) ? data[id]! : backend.share(data[id]!);
+        if (owned[id] === 1) owned[id] = 0;
         seen.add(id);
         return { ...info(id), id: handle };
       });
       // Whatever the release schedule did not name is released now, so no plan can make a run leak.
-      for (const id of owned) if (!seen.has(id)) backend.free(data.get(id)!);
+      for (let id = 0; id < owned.length; id++) if (owned[id] === 1) backend.free(data[id]!);
       return results;
     } catch (error) {
-      for (const id of owned) backend.free(data.get(id)!);
+      for (let id = 0; id < owned.length; id++) if (owned[id] === 1) backend.free(data[id]!);
       throw error;
-    } finally {
-      // Owned outputs were handed over (or freed above); nothing else is left.
-      owned.clear();
     }
   }
 
