@@ -1,4 +1,5 @@
 import { ADAM, CNN, LEARNING_RATE_SGD, LSTM, type InputSet, type Workload } from '../workloads.js';
+import { adapterNote, type AdapterInfoLike, type AdapterLike } from './adapter.js';
 import { concatenate, importOptional, requireShape, Unavailable, type Instance } from './types.js';
 
 /**
@@ -41,14 +42,10 @@ export async function selectBackend(core: Core, backend: string, threads: number
   }
   // The standard GPUAdapterInfo (vendor, architecture, device, description), reached through the
   // backend's context when it exposes one, or an adapterInfo() of the package.
-  type AdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-  const backendInstance = instance as { adapterInfo?: AdapterInfo; context?: { adapter?: { info?: AdapterInfo; isFallbackAdapter?: boolean } } };
-  const info: AdapterInfo | undefined =
-    backendInstance.adapterInfo ?? backendInstance.context?.adapter?.info ?? (pkg.adapterInfo as (() => AdapterInfo) | undefined)?.();
-  const fallback = info?.isFallbackAdapter ?? backendInstance.context?.adapter?.isFallbackAdapter ?? false;
-  const text = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'adapter without a name' : 'adapter not reported';
-  if (fallback) return `software adapter (${text}): not a GPU figure`;
-  return /swiftshader|llvmpipe|lavapipe|software/i.test(text) ? `software adapter (${text}): not a GPU figure` : `adapter: ${text}`;
+  const backendInstance = instance as { adapterInfo?: AdapterInfoLike; context?: { adapter?: AdapterLike } };
+  const info: AdapterInfoLike | undefined =
+    backendInstance.adapterInfo ?? backendInstance.context?.adapter?.info ?? (pkg.adapterInfo as (() => AdapterInfoLike) | undefined)?.();
+  return adapterNote(info, backendInstance.context?.adapter?.isFallbackAdapter);
 }
 
 export async function create(variant: string, workload: Workload, inputs: InputSet): Promise<Instance> {
