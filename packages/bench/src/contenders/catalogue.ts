@@ -21,6 +21,8 @@ export interface ContenderInfo {
   only?: readonly string[];
   /** Runs only when named with --contenders (a correctness probe, not a performance figure). */
   optIn?: boolean;
+  /** Runs on a WebGPU adapter: its child process gets the SwiftShader environment under --swiftshader. */
+  webgpu?: boolean;
 }
 
 const inferenceOnly = (what: string) => (w: Workload) =>
@@ -101,6 +103,7 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     subject: true,
     settings: "setBackend('webgpu'), trace(fn); software adapters (SwiftShader) are labelled",
     cannot: () => undefined,
+    webgpu: true,
   },
   {
     id: 'tessera-reference-eager',
@@ -142,6 +145,17 @@ export const CONTENDERS: readonly ContenderInfo[] = [
     subject: false,
     settings: '@tensorflow/tfjs-backend-wasm 4.22.0, setThreadsCount(2)',
     cannot: () => undefined,
+  },
+  {
+    id: 'tfjs-webgpu',
+    label: 'TF.js WebGPU',
+    family: 'tfjs',
+    variant: 'webgpu',
+    threads: 1,
+    subject: false,
+    settings: "@tensorflow/tfjs-backend-webgpu 4.22.0, navigator.gpu from webgpu 0.6.2 (Dawn) in Node, reads with await data(); software adapters (SwiftShader) are labelled",
+    cannot: () => undefined,
+    webgpu: true,
   },
   {
     id: 'ort-web-1t',

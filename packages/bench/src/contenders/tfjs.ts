@@ -1,10 +1,14 @@
 import { ADAM, CNN, LEARNING_RATE_SGD, LSTM, type InputSet, type Workload } from '../workloads.js';
-import { concatenate, requireShape, Unavailable, type Instance } from './types.js';
+import { adapterNote, navigatorGpu, NO_ADAPTER_HINT, type AdapterInfoLike } from './adapter.js';
+import { concatenate, importOptional, requireShape, Unavailable, type Instance } from './types.js';
 
 /**
  * TensorFlow.js: tfjs-core ops for the kernels, tfjs-layers (its Keras-like API) for the models, as a
  * TF.js user would write them. The wasm backend's thread count is set with its public
  * `setThreadsCount`; whether threads really came up is read back with `getThreadsCount` and noted.
+ * The webgpu backend gets `navigator.gpu` from the `webgpu` package (Dawn) in Node; its results are
+ * read with `await data()` (its synchronous read needs a browser canvas), so every timed call waits
+ * for the GPU, and the adapter it ran on is noted (software adapters labelled as such).
  */
 export async function create(variant: string, workload: Workload, inputs: InputSet): Promise<Instance> {
   const tf = await import('@tensorflow/tfjs-core');
@@ -12,6 +16,8 @@ export async function create(variant: string, workload: Workload, inputs: InputS
   if (variant === 'cpu') {
     await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
+  } else if (variant === 'webgpu') {
+    note = await startWebGpu(tf);
   } else {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const threads = Number(variant.split(':')[1]);
@@ -19,10 +25,7 @@ export async function create(variant: string, workload: Workload, inputs: InputS
     // flag says threads are there, so the threaded build starts its pthreads on worker_threads.
     if (threads > 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(threads);
-    const warnings: string[] = [];
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
-    const ok = await tf.setBackend('wasm').finally(() => (console.warn = warn));
+    const { ok, warnings } = await withWarnings(() => tf.setBackend('wasm'));
     if (!ok) {
       const cause = warnings.find((w) => /ERR_WORKER_PATH|Error/.test(w))?.split('\n')[0] ?? warnings.join(' ').slice(0, 200);
       throw new Unavailable(
@@ -38,11 +41,19 @@ export async function create(variant: string, workload: Workload, inputs: InputS
     const input = requireShape(inputs, name);
     return tf.tensor(input.data, input.shape, 'float32');
   };
-  const read = (x: { dataSync(): unknown; dispose(): void }) => {
-    const out = x.dataSync() as Float32Array;
-    x.dispose();
-    return out;
-  };
+  type Read = (x: { dataSync(): unknown; data(): Promise<unknown>; dispose(): void }) => Float32Array | Promise<Float32Array>;
+  const read: Read =
+    variant === 'webgpu'
+      ? async (x) => {
+          const out = (await x.data()) as Float32Array;
+          x.dispose();
+          return out;
+        }
+      : (x) => {
+          const out = x.dataSync() as Float32Array;
+          x.dispose();
+          return out;
+        };
 
   if (workload.group === 'matmul') {
     const [a, b] = [t('a'), t('b')];
@@ -120,6 +131,38 @@ function trainer(tf: any, model: any, workload: Workload, x: unknown, y: unknown
         throw error;
       }
     },
-    state: () => concatenate(model.getWeights().map((w: any) => w.dataSync() as Float32Array)),
+    // Not timed: `data()` works on every backend (webgpu has no synchronous read in Node).
+    state: async () => concatenate(await Promise.all(model.getWeights().map(async (w: any) => (await w.data()) as Float32Array))),
   };
+}
+
+async function withWarnings<T>(fn: () => Promise<T>): Promise<{ ok: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
+  try {
+    return { ok: await fn(), warnings };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
+ * Starts tfjs-backend-webgpu. The backend registers itself on import only when `navigator.gpu` exists,
+ * so the `webgpu` package's is installed first; an adapter is asked for with the backend's own options
+ * first, so that "no adapter" is said as such rather than as the backend's failure to start.
+ */
+async function startWebGpu(tf: typeof import('@tensorflow/tfjs-core')): Promise<string> {
+  const gpu = await navigatorGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter === null) throw new Unavailable(`no WebGPU adapter here: navigator.gpu (the webgpu package, Dawn) found none. ${NO_ADAPTER_HINT}`);
+  await importOptional('@tensorflow/tfjs-backend-webgpu');
+  const { ok, warnings } = await withWarnings(() => tf.setBackend('webgpu'));
+  if (!ok) {
+    const cause = warnings.find((w) => /Error/.test(w))?.split('\n')[0] ?? (warnings.join(' ').slice(0, 200) || 'no reason given');
+    throw new Unavailable(`tfjs-backend-webgpu did not start on the adapter found (${cause})`);
+  }
+  // The adapter info of the device the backend really made (GPUDevice.adapterInfo), else of ours.
+  const device = (tf.backend() as unknown as { device?: { adapterInfo?: AdapterInfoLike } }).device;
+  return adapterNote(device?.adapterInfo ?? adapter.info, adapter.isFallbackAdapter);
 }
