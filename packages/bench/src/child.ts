@@ -136,7 +136,25 @@ async function measure(job: ChildJob): Promise<ChildResult> {
   };
 }
 
+/**
+ * `child.js --probe-webgpu`: prints `{"adapter": <the note for the adapter Dawn finds here, or null>}`,
+ * for the runner to know whether the environment already provides an adapter before --swiftshader adds one.
+ */
+async function probeWebGpu(): Promise<void> {
+  let adapter: string | null = null;
+  let reason: string | undefined;
+  try {
+    const { adapterNote, navigatorGpu } = await import('./contenders/adapter.js');
+    const found = await (await navigatorGpu()).requestAdapter({ powerPreference: 'high-performance' });
+    if (found) adapter = adapterNote(found.info, found.isFallbackAdapter);
+  } catch (error) {
+    reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  }
+  process.stdout.write(JSON.stringify({ adapter, ...(reason ? { reason } : {}) }) + '\n', () => process.exit(0));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--probe-webgpu') return probeWebGpu();
   const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as ChildJob;
   let result: ChildResult;
   try {

@@ -1,8 +1,9 @@
 /**
- * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms] [--label="what was measured"]`
+ * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms] [--label="what was measured"] [--swiftshader]`
  * Writes results/<date>.json, .md and .svg (results/<date>-<names>.* for a partial run) and, after a
  * full run, results/latest.md and latest.svg. `--render=results/<file>.json` rewrites the .md and .svg
- * of a run already made (after a change to the report's format), measuring nothing.
+ * of a run already made (after a change to the report's format), measuring nothing. `--swiftshader`
+ * runs the WebGPU contenders on Chromium's SwiftShader when the environment gives no adapter.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     // A run of named workloads is a quick look (under a minute per group); a full run takes its time.
     budgetMs: budget ? Number(budget) : names.length > 0 ? 1000 : 2500,
     label: option('label'),
+    swiftshader: args.includes('--swiftshader'),
     log: (line) => console.log(line),
   });
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');

@@ -11,6 +11,7 @@ import { DEFAULT_INTERFERENCE_THRESHOLD } from './interference.js';
 import { machineInfo } from './machine.js';
 import type { BenchResults, ContenderOutcome, WorkloadResults } from './results.js';
 import { median, summarize } from './stats.js';
+import { findSwiftShaderIcd, swiftShaderEnv } from './swiftshader.js';
 import { measureSimdPeak } from './wasm/peak.js';
 import type { Workload } from './workloads.js';
 
@@ -24,6 +25,12 @@ export interface RunOptions {
   contenders?: readonly string[];
   label?: string;
   log?: (line: string) => void;
+  /**
+   * `--swiftshader`: when the environment gives Dawn no adapter, the WebGPU contenders' child processes
+   * (only theirs) get Chromium's SwiftShader as their Vulkan driver. Their cells then say "software
+   * adapter, not a GPU". Without it, they run on whatever the environment provides, or are unavailable.
+   */
+  swiftshader?: boolean;
 }
 
 /** The child's entry: beside this module in dist; from the sources (the tests), the built one. */
@@ -31,10 +38,10 @@ const CHILD = [join(dirname(fileURLToPath(import.meta.url)), 'child.js'), fileUR
   (path) => existsSync(path),
 ) ?? 'dist/child.js (not built: run the package build first)';
 
-function runChild(job: ChildJob, jobPath: string, timeoutMs: number): Promise<ChildResult> {
+function runChild(job: ChildJob, jobPath: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<ChildResult> {
   writeFileSync(jobPath, JSON.stringify(job));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CHILD, jobPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, jobPath], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env } : {}) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
@@ -54,6 +61,46 @@ function runChild(job: ChildJob, jobPath: string, timeoutMs: number): Promise<Ch
   });
 }
 
+/** The adapter Dawn finds in a child process started with `env` (its note), or null with why. */
+export function probeWebGpu(env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<{ adapter: string | null; reason?: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHILD, '--probe-webgpu'], { stdio: ['ignore', 'pipe', 'ignore'], env });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as { adapter: string | null; reason?: string });
+      } catch {
+        resolve({ adapter: null, reason: `the WebGPU probe exited with ${signal ?? code} and printed ${JSON.stringify(line.slice(0, 100))}` });
+      }
+    });
+  });
+}
+
+/**
+ * The environment of the WebGPU contenders' children under --swiftshader: unchanged when it already
+ * gives an adapter (a GPU driver, or a software one someone chose), else SwiftShader's.
+ */
+async function webgpuEnvironment(runtimeDir: string, log: (line: string) => void): Promise<NodeJS.ProcessEnv | undefined> {
+  const here = await probeWebGpu();
+  if (here.adapter !== null) {
+    log(`--swiftshader: the environment already gives a WebGPU adapter, which the WebGPU contenders use (${here.adapter})`);
+    return undefined;
+  }
+  const icd = findSwiftShaderIcd();
+  if (icd === undefined) {
+    log("--swiftshader: no WebGPU adapter here and Chromium's SwiftShader was not found (apt-get install chromium); the WebGPU contenders run without one");
+    return undefined;
+  }
+  const env = swiftShaderEnv(icd, runtimeDir);
+  const probe = await probeWebGpu(env);
+  log(`--swiftshader: the WebGPU contenders run on SwiftShader (${icd}): ${probe.adapter ?? `but Dawn found no adapter with it (${probe.reason ?? 'no reason given'})`}`);
+  return env;
+}
+
 export async function runBench(options: RunOptions): Promise<BenchResults> {
   const log = options.log ?? (() => undefined);
   const budgetMs = options.budgetMs ?? 2500;
@@ -65,6 +112,8 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
   log(`  ${peak.perThreadGflops.toFixed(1)} GFLOP/s on 1 thread, ${peak.allThreadsGflops.toFixed(1)} on ${peak.threads}`);
   const workloads: WorkloadResults[] = [];
   try {
+    const anyWebGpu = options.workloads.some((w) => contendersFor(w, options.contenders).some((c) => c.webgpu && !c.cannot(w)));
+    const webgpuEnv = options.swiftshader && anyWebGpu ? await webgpuEnvironment(work, log) : undefined;
     for (const workload of options.workloads) {
       log(`${workload.name}: ${workload.title}`);
       const dir = join(work, workload.name);
@@ -86,7 +135,7 @@ export async function runBench(options: RunOptions): Promise<BenchResults> {
           budgetMs,
           interferenceThreshold: DEFAULT_INTERFERENCE_THRESHOLD,
         };
-        const result = await runChild(job, join(dir, `${info.id}.job.json`), childTimeoutMs);
+        const result = await runChild(job, join(dir, `${info.id}.job.json`), childTimeoutMs, info.webgpu ? webgpuEnv : undefined);
         if (result.status !== 'ok') {
           outcomes.push({ contender: info.id, status: result.status, reason: result.reason });
           log(`  ${info.id}: ${result.status}: ${result.reason}`);
