@@ -7,6 +7,7 @@ import { median } from './stats.js';
 const label = (id: string) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
 const isSubject = (id: string) => CONTENDERS.find((c) => c.id === id)?.subject ?? false;
 const threadsOf = (id: string) => CONTENDERS.find((c) => c.id === id)?.threads ?? 1;
+const isWebGpu = (id: string) => CONTENDERS.find((c) => c.id === id)?.webgpu ?? false;
 
 function fmtMs(ms: number): string {
   if (ms >= 100) return ms.toFixed(0);
@@ -61,7 +62,9 @@ function cell(w: WorkloadResults, o: ContenderOutcome | undefined, results: Benc
   if (o.status !== 'ok') return o.status === 'unavailable' ? 'unavailable¹' : 'failed¹';
   const ms = o.ms!;
   let text = `${fmtMs(ms.median)} ms [${fmtMs(ms.min)}–${fmtMs(ms.max)}]`;
-  if (o.gflops !== undefined) {
+  if (o.gflops !== undefined && isWebGpu(o.contender)) {
+    text += `<br>${o.gflops.toFixed(1)} GFLOP/s`;
+  } else if (o.gflops !== undefined) {
     const peak = threadsOf(o.contender) > 1 ? results.simdPeak.allThreadsGflops : results.simdPeak.perThreadGflops;
     text += `<br>${o.gflops.toFixed(1)} GFLOP/s (${Math.round((100 * o.gflops) / peak)} % of peak)`;
   }
@@ -92,7 +95,7 @@ export function markdownReport(results: BenchResults): string {
       'GFLOP/s are shown as a share of the SIMD peak above (the 1-thread peak for 1-thread contenders, the all-threads peak otherwise). ' +
       '"CPU n ms/call": the processor time the contender\'s process spent per call (all its threads), which other processes inflate far less than wall time. ' +
       '"used n cores" (multi-threaded contenders): the CPU time of its process per second of wall time, which shows whether its threads really ran. ' +
-      'Native code (ORT Node) is not bound by the wasm peak: it uses AVX2/FMA. ' +
+      'Native code (ORT Node) is not bound by the wasm peak: it uses AVX2/FMA. A WebGPU contender\'s GFLOP/s have no share: its adapter is not bound by it. ' +
       '"⚠ n/m shared": n of m repetitions ran while other processes kept more than a quarter of a core busy. ' +
       '"✗ output": the output disagreed with the other contenders (details below).',
     '',

@@ -116,6 +116,16 @@ describe('markdownReport', () => {
     expect(text).toContain('40.0 ms [36.0–48.0]<br>software adapter, not a GPU');
     expect(text).toContain('Ran: software adapter (Google SwiftShader): not a GPU figure');
   });
+  it("gives a WebGPU contender's GFLOP/s without a share of the wasm SIMD peak, which does not bound a GPU", () => {
+    const gpu: BenchResults = {
+      ...results,
+      workloads: [{ ...results.workloads[0], outcomes: [ok('tfjs-webgpu', 0.5, { gflops: 67.1, note: 'adapter: nvidia hopper NVIDIA H100' })] }],
+    };
+    const text = markdownReport(gpu);
+    expect(text).toContain('0.500 ms [0.450–0.600]<br>67.1 GFLOP/s |');
+    expect(text).not.toMatch(/67\.1 GFLOP\/s \(\d+ % of peak\)/);
+    expect(text).toContain('Ran: adapter: nvidia hopper NVIDIA H100');
+  });
   it('shows the CPU time per call from the repetitions', () => {
     const rep = (ownCores: number, msPerCall: number) => ({ wallMs: 100, calls: 1, ownCores, otherCores: 0, flagged: false, msPerCall });
     const cpu: BenchResults = {
