@@ -32,11 +32,6 @@ export function lastUseSchedule(graph: Graph): Map<number, number[]> {
   return schedule;
 }
 
-/**
- * The generic executor: runs an optimized graph node by node on a backend's eager kernels. It owns
- * every intermediate buffer and frees each right after its last use, so a warm call holds no more
- * memory than its live values; constants are uploaded once per executor.
- */
 /** What a run needs per node that the graph alone fixes, worked out on the first run. */
 interface NodeLayout {
   /** One more than the largest value id. */
@@ -58,6 +53,11 @@ function nodeLayout(graph: Graph, schedule: FreeSchedule): NodeLayout {
   return { size, dtypes, outputInfos, frees };
 }
 
+/**
+ * The generic executor: runs an optimized graph node by node on a backend's eager kernels. It owns
+ * every intermediate buffer and frees each right after its last use, so a warm call holds no more
+ * memory than its live values; constants are uploaded once per executor.
+ */
 export class GraphExecutor {
   private readonly symbolic: boolean;
   private readonly shapes?: Map<number, Shape>;
