@@ -243,6 +243,7 @@ interface CallPlan {
 }
 
 /** Call plans per program, then per input and output shapes and dtypes; `null` where the interpreter does not run it. */
+const CALL_PLANS_PER_PROGRAM = 64;
 const callPlans = new WeakMap<FusedProgram, Map<string, CallPlan | null>>();
 
 function callPlan(program: FusedProgram, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): CallPlan | undefined {
@@ -260,6 +261,8 @@ function callPlan(program: FusedProgram, inputs: readonly TensorInfo[], outputs:
     const layout = layoutOf(inputs, outputs);
     const entry = layout === undefined ? undefined : compiled(program, inputs as KernelInput[], layout.layouts, outputs);
     plan = entry !== undefined && 'tileLength' in entry ? planWords(entry, inputs.length, layout!) : null;
+    // A region with a symbolic batch dimension meets a new shape per batch size: keep the cache bounded.
+    if (byShapes.size >= CALL_PLANS_PER_PROGRAM) byShapes.clear();
     byShapes.set(key, plan);
   }
   return plan ?? undefined;
