@@ -11,6 +11,9 @@ const WEBGPU_TESTS = ['test/webgpu.test.ts'];
 
 export default defineConfig({
   test: {
+    // A safety limit, not a speed check: CI runs every package's tests at once on two cores.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // The JSON report feeds the pass/fail summary line of the root `npm test` (scripts/test-all.mjs).
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
