@@ -1,7 +1,8 @@
 import type { Padding, Tensor } from '@tessera/core';
-import { ArgumentError, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, matMul, tensor } from '@tessera/core';
+import { ArgumentError, add, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, exp, gelu, matMul, mul, sigmoid, sub, tanh, tensor } from '@tessera/core';
+import { trace } from '@tessera/tracer';
 import { seededRandom } from '@tessera/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WasmBackend, getThreads, setThreads } from '../src/index.js';
 import type { WasmContext } from '../src/context.js';
 import { lanesOf } from '../src/threads/lanes.js';
@@ -171,6 +172,34 @@ describe('threads', { timeout: 60_000 }, () => {
       .map((c) => c.name);
     expect(differing).toEqual([]);
     for (const t of [...one, ...two, ...cases.flatMap((c) => c.inputs)]) t.dispose();
+  });
+
+  it('fused regions large enough to split run on both threads and equal 1 thread exactly (row-broadcast, repeated-row and scalar inputs)', async () => {
+    const x = randomTensor([300, 1000]);
+    const row = randomTensor([1000]);
+    const y = randomTensor([7500, 40]);
+    const shortRow = randomTensor([40]);
+    const cases: [(...args: Tensor[]) => Tensor, Tensor[]][] = [
+      [(x, row) => gelu(add(mul(x, row), 0.5)), [x, row]],
+      [(y, shortRow) => tanh(sub(mul(y, shortRow), 0.25)), [y, shortRow]],
+      [(x) => sigmoid(mul(exp(x), 3)), [x]],
+    ];
+    for (const [fn, args] of cases) {
+      const f = trace(fn);
+      await setThreads(1);
+      const one = f(...args);
+      await setThreads(2);
+      const lanes = lanesOf(contextOf(backend));
+      const split = vi.spyOn(lanes, 'run');
+      const two = f(...args);
+      expect(split.mock.calls.some(([work]) => work.length === 2 && work.every((calls) => calls.some((call) => call.name === 'fused_run')))).toBe(true);
+      split.mockRestore();
+      expect(two.dataSync()).toEqual(one.dataSync());
+      expect(f.concreteFunctions[0].toString()).toContain('fused(');
+      for (const t of [one, two]) t.dispose();
+      f.dispose();
+    }
+    for (const t of [x, row, y, shortRow]) t.dispose();
   });
 
   it('stops a backend\'s workers when the backend is removed', async () => {

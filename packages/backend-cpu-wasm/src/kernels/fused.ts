@@ -4,6 +4,7 @@ import type { WasmContext } from '../context.js';
 import { FUSED_OPCODES } from '../generated/fused-opcodes.js';
 import { bytesPerElement } from '../storage.js';
 import { runInstructions } from './fused-instructions.js';
+import { lanesOf, splitRange } from '../threads/lanes.js';
 import { broadcastStrides, collapse } from './plans.js';
 
 // The JS half of the fused-elementwise executor (the wasm half, and the plan layout, are in
@@ -29,6 +30,12 @@ type InputLayout = 'direct' | 'gather' | 'splat' | 'pattern' | 'unused';
 const TILE_BUDGET_BYTES = 32 * 1024;
 const MIN_TILE = 256;
 const MAX_TILE = 1024;
+/**
+ * Below this many element-instructions (~100 µs of work) a region runs on one thread: waking the
+ * workers costs a good part of that. Above, the threads take tile-aligned ranges of the output (the
+ * plan is only read, each lane has its own scratch), so results are the same bits on any count.
+ */
+const PARALLEL_MIN_WORK = 1 << 18;
 /** Plans up to this many words go to the context's plan area, larger ones to a scratch block. */
 const PLAN_AREA_WORDS = 1024;
 
@@ -236,6 +243,9 @@ export function runFused(
  */
 interface CallPlan {
   readonly total: number;
+  /** Elements per tile: where the lanes' ranges may start, so each lane's tiles fall where one lane's would. */
+  readonly tileLength: number;
+  readonly numInstructions: number;
   readonly words: Int32Array;
   /** [word index, source]: source ≥ 0 is an input's index, -1 - k is output k. */
   readonly patches: readonly (readonly [number, number])[];
@@ -355,7 +365,14 @@ function planWords(program: CompiledProgram, numInputs: number, call: CallLayout
   }
   // Scratch: register pointers and the odometer index, then the tile slots (assembly/fused.ts).
   const headerBytes = Math.ceil(((numRegisters + rank) * 4) / 16) * 16 + 16;
-  return { total: call.total, words, patches, scratchBytes: headerBytes + Math.max(1, program.numSlots) * tileLength * 4 };
+  return {
+    total: call.total,
+    tileLength,
+    numInstructions,
+    words,
+    patches,
+    scratchBytes: headerBytes + Math.max(1, program.numSlots) * tileLength * 4,
+  };
 }
 
 function interpret(context: WasmContext, plan: CallPlan, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
@@ -363,18 +380,22 @@ function interpret(context: WasmContext, plan: CallPlan, inputs: readonly Kernel
   if (plan.total === 0) return results;
   const { words } = plan;
   for (const [at, source] of plan.patches) words[at] = source >= 0 ? context.address(inputs[source]) : context.address(results[-1 - source]);
-  const scratch = context.scratch(plan.scratchBytes);
+  const lanes = lanesOf(context);
+  const ranges = lanes.count > 1 && plan.total * plan.numInstructions >= PARALLEL_MIN_WORK ? splitRange(plan.total, lanes.count, plan.tileLength) : [[0, plan.total]];
+  const scratches: number[] = [];
   const planBlock = words.length > PLAN_AREA_WORDS ? context.scratch(words.length * 4) : undefined;
   try {
+    for (let lane = 0; lane < ranges.length; lane++) scratches.push(context.scratch(plan.scratchBytes));
     let planAddress: number;
     if (planBlock === undefined) planAddress = context.plan(words);
     else {
       context.memoryViews.i32.set(words, planBlock >>> 2);
       planAddress = planBlock;
     }
-    context.call('fused_run', planAddress, scratch, 0, plan.total);
+    if (ranges.length === 1) context.call('fused_run', planAddress, scratches[0], 0, plan.total);
+    else lanes.run(ranges.map(([begin, end], lane) => [{ name: 'fused_run', args: [planAddress, scratches[lane], begin, end] }]));
   } finally {
-    context.release(scratch);
+    for (const scratch of scratches) context.release(scratch);
     if (planBlock !== undefined) context.release(planBlock);
   }
   return results;
