@@ -1,5 +1,5 @@
 import type { Padding, Tensor } from '@tessera/core';
-import { ArgumentError, add, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, exp, gelu, matMul, mul, sigmoid, sub, tanh, tensor } from '@tessera/core';
+import { ArgumentError, add, greater, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, engine, exp, gelu, matMul, mul, sigmoid, sub, tanh, tensor } from '@tessera/core';
 import { trace } from '@tessera/tracer';
 import { seededRandom } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -172,6 +172,33 @@ describe('threads', { timeout: 60_000 }, () => {
       .map((c) => c.name);
     expect(differing).toEqual([]);
     for (const t of [...one, ...two, ...cases.flatMap((c) => c.inputs)]) t.dispose();
+  });
+
+  it('large elementwise ops run on both threads and equal 1 thread exactly (unary, binary, scalar operand, bool and int32 results)', async () => {
+    const x = randomTensor([300_001]);
+    const y = randomTensor([300_001]);
+    const ints = tensor(Int32Array.from({ length: 300_001 }, (_, i) => (i * 7919) % 1000 - 500), [300_001], 'int32');
+    const ops: [string, () => Tensor][] = [
+      ['exp', () => exp(x)],
+      ['tanh', () => tanh(x)],
+      ['add', () => add(x, y)],
+      ['mul by a scalar', () => mul(x, 3)],
+      ['greater (bool)', () => greater(x, y)],
+      ['int32 sub', () => sub(ints, tensor(7, [], 'int32'))],
+    ];
+    for (const [name, op] of ops) {
+      await setThreads(1);
+      const one = op();
+      await setThreads(2);
+      const lanes = lanesOf(contextOf(backend));
+      const split = vi.spyOn(lanes, 'run');
+      const two = op();
+      expect(split.mock.calls.some(([work]) => work.length === 2), name).toBe(true);
+      split.mockRestore();
+      expect(Array.from(two.dataSync()), name).toEqual(Array.from(one.dataSync()));
+      for (const t of [one, two]) t.dispose();
+    }
+    for (const t of [x, y, ints]) t.dispose();
   });
 
   it('fused regions large enough to split run on both threads and equal 1 thread exactly (row-broadcast, repeated-row and scalar inputs)', async () => {

@@ -82,7 +82,7 @@ function sameShape(a: Shape, b: Shape): boolean {
  * The commonest plans without the cache: every operand either of the output's shape or a single
  * element, which collapse to one dimension with strides 1 or 0.
  */
-function elementByElementPlan(inputs: readonly Shape[], outShape: Shape): number[] | undefined {
+export function elementByElementPlan(inputs: readonly Shape[], outShape: Shape): number[] | undefined {
   let total = 1;
   for (const d of outShape) total *= d;
   const words = [1, total];
