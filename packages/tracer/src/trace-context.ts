@@ -2,6 +2,7 @@ import type { Backend, DataOwner, DType, Interpreter, Lower, OpDef, Shape, Tenso
 import { Tensor, TraceError, Variable, engine } from '@tessera/core';
 import type { Dim } from './graph-builder.js';
 import { GraphBuilder } from './graph-builder.js';
+import { readsSynchronously } from './backend-reads.js';
 
 /**
  * While a signature with symbolic dimensions is traced, each symbolic dimension is given this size
@@ -354,8 +355,7 @@ export class Trace implements Interpreter, DataOwner {
       this.constants.set(t, id);
     }
     if (id === undefined) {
-      const values = readNow(t);
-      id = values !== undefined ? this.addConstant(values, t.shape, t.dtype) : this.captureByReference(t);
+      id = readsSynchronously(t.owner as Backend) ? this.addConstant(t.owner.readSync(t.dataId), t.shape, t.dtype) : this.captureByReference(t);
       this.constants.set(t, id);
     }
     return id;
@@ -409,18 +409,6 @@ export class Trace implements Interpreter, DataOwner {
     this.captureParentIds.push(parentId);
     this.captureTensors.push(t);
     return id;
-  }
-}
-
-/**
- * An eager tensor's values if its backend reads synchronously; `undefined` on one that cannot (WebGPU
- * reads only through `await data()`), where the trace captures the tensor by reference instead.
- */
-function readNow(t: Tensor): TypedArray | undefined {
-  try {
-    return t.owner.readSync(t.dataId);
-  } catch {
-    return undefined;
   }
 }
 
