@@ -105,6 +105,7 @@ export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[],
   let value = 0;
   let bias: KernelInput | undefined;
   let residual: KernelInput | undefined;
+  let residualFirst = true;
   let activation: EpilogueActivation = 'linear';
   let register = program.numInputs;
   for (const instruction of program.instructions) {
@@ -116,6 +117,7 @@ export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[],
       if (candidate === undefined || candidate.dtype !== 'float32' || other === value) return undefined;
       if (residual === undefined && formatShape(candidate.shape) === outShape) {
         residual = candidate;
+        residualFirst = bias === undefined;
       } else if (bias === undefined && candidate.shape.slice(0, -1).every((d) => d === 1) && candidate.shape[candidate.shape.length - 1] === channels) {
         bias = { ...candidate, shape: [channels] };
       } else {
@@ -128,17 +130,7 @@ export function epilogueOf(program: FusedProgram, extra: readonly KernelInput[],
     }
     value = register++;
   }
-  if (program.outputs[0] !== value) return undefined;
-  // The residual comes first unless the bias was added before it.
-  const residualFirst = residual === undefined || bias === undefined || residualAddedFirst(program, extra, residual);
-  return { bias, residual, residualFirst, activation };
-}
-
-/** Whether the program's first add is the residual's. */
-function residualAddedFirst(program: FusedProgram, extra: readonly KernelInput[], residual: KernelInput): boolean {
-  const first = program.instructions.find((i) => i.op === 'add')!;
-  const other = first.args[0] === 0 ? first.args[1] : first.args[0];
-  return extra[other - 1] === residual;
+  return program.outputs[0] === value ? { bias, residual, residualFirst, activation } : undefined;
 }
 
 /**
