@@ -1,7 +1,8 @@
-import type { Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
+import type { Backend, BackendMemory, DataId, DType, FusedProgram, Graph, GraphInterpreter, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { BackendError, sizeOf } from '@tessera/core';
 import type { PoolStats } from './buffer-pool.js';
 import type { GpuContext } from './device.js';
+import { GpuGraphExecutable } from './graph-executable.js';
 import { runFused } from './kernels/fused.js';
 import { kernelTable } from './kernels/index.js';
 import type { Handle } from './runtime.js';
@@ -12,8 +13,12 @@ export interface WebGPUStats extends PoolStats {
   /** Live tensor storages (a reshape shares one). */
   readonly storages: number;
   readonly pipelines: number;
+  /** Pipelines made asynchronously ahead of a traced graph's first run (`await f.warmup(...)`). */
+  readonly pipelinesPrepared: number;
   readonly dispatches: number;
   readonly submits: number;
+  /** Bind groups created: a replayed traced graph creates none for the dispatches whose buffers it owns. */
+  readonly bindGroups: number;
 }
 
 /**
@@ -121,8 +126,17 @@ export class WebGPUBackend implements Backend {
       pending?.drop();
       this.numBytes -= handle.storage.bytes;
       this.storages--;
-      if (this.lostMessage === undefined && !this.disposed) this.runtime.pool.release(handle.storage.buffer);
+      if (this.lostMessage === undefined && !this.disposed) this.runtime.release(handle.storage.buffer);
     }
+  }
+
+  /**
+   * A traced graph's executable: captured on its first run with each set of input shapes, replayed
+   * (pipelines, uniforms and bind groups made once) on later ones; see graph-executable.ts.
+   */
+  compile(graph: Graph, interpret: GraphInterpreter): GpuGraphExecutable {
+    this.check('webgpu: compile');
+    return new GpuGraphExecutable(this, graph, interpret);
   }
 
   /**
@@ -142,8 +156,10 @@ export class WebGPUBackend implements Backend {
       ...this.runtime.pool.stats(),
       storages: this.storages,
       pipelines: this.runtime.pipelineCount,
+      pipelinesPrepared: this.runtime.pipelinesPrepared,
       dispatches: this.runtime.dispatches,
       submits: this.runtime.submits,
+      bindGroups: this.runtime.bindGroups,
     };
   }
 

@@ -105,6 +105,27 @@ export interface GemmEpilogue {
   readonly helpers: string;
 }
 
+/** One dispatch as a graph capture saw it (see graph-executable.ts): enough to record it again. */
+export interface CapturedDispatch {
+  readonly pipeline: GPUComputePipeline;
+  /** The buffer at each binding (binding 0 is the uniform) and the bytes bound. */
+  readonly buffers: GPUBuffer[];
+  readonly sizes: readonly number[];
+  readonly workgroups: readonly [number, number, number];
+}
+
+/**
+ * What the runtime notes while a traced graph's run is captured: the dispatches in order, the
+ * buffers allocated, the ones released (held back from the pool, so no two values of the capture
+ * share a buffer and the uniforms keep their parameters) and the ones written from the CPU.
+ */
+export interface Capture {
+  readonly dispatches: CapturedDispatch[];
+  readonly allocated: Set<GPUBuffer>;
+  readonly released: GPUBuffer[];
+  readonly written: Set<GPUBuffer>;
+}
+
 const f32View = new Float32Array(1);
 const i32View = new Int32Array(f32View.buffer);
 
@@ -126,9 +147,16 @@ export class GpuRuntime {
   private recorded = 0;
   /** A contraction recorded late, so that an epilogue arriving next can be fused into it (see `defer`). */
   private deferred: { readonly program: Program; readonly output: Handle } | undefined;
-  /** Dispatches and submits so far, for statistics and tests. */
+  /** Dispatches, submits and bind groups so far, for statistics and tests. */
   dispatches = 0;
   submits = 0;
+  bindGroups = 0;
+  /** Pipelines made by `createComputePipelineAsync` ahead of a graph's first run. */
+  pipelinesPrepared = 0;
+  /** Set while a graph's run is captured (graph-executable.ts). */
+  capture: Capture | undefined;
+  /** Set while a graph runs only to find its pipelines: nothing is dispatched, pipelines are made asynchronously. */
+  private preparing: Map<string, Promise<GPUComputePipeline>> | undefined;
 
   constructor(readonly device: GPUDevice) {
     this.pool = new BufferPool(device);
@@ -144,7 +172,15 @@ export class GpuRuntime {
       );
     }
     const usage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-    return { storage: { buffer: this.pool.acquire(bytes, usage), dtype, elements, bytes, refs: 1 }, freed: false };
+    const buffer = this.pool.acquire(bytes, usage);
+    this.capture?.allocated.add(buffer);
+    return { storage: { buffer, dtype, elements, bytes, refs: 1 }, freed: false };
+  }
+
+  /** Gives a storage buffer back to the pool (held back while a capture runs: the capture decides). */
+  release(buffer: GPUBuffer): void {
+    if (this.capture !== undefined) this.capture.released.push(buffer);
+    else this.pool.release(buffer);
   }
 
   /** Records one program; returns its output handle (a fresh one unless `into` is given). */
@@ -197,34 +233,86 @@ export class GpuRuntime {
   private record(program: Program, outputs: readonly Handle[]): void {
     this.materialize();
     if (program.threads === 0) return;
-    const pipeline = this.pipeline(program);
-    const params = new Int32Array(MAX_PARAMS);
     if (program.params.length > MAX_PARAMS - RESERVED_PARAMS) {
       throw new RangeError(`webgpu: ${program.key} has ${program.params.length} parameters, more than ${MAX_PARAMS - RESERVED_PARAMS}`);
     }
+    if (this.preparing !== undefined) {
+      this.preparePipeline(program);
+      return;
+    }
+    const pipeline = this.pipeline(program);
+    const params = new Int32Array(MAX_PARAMS);
     params[0] = program.threads;
     params[1] = 0x7f800000;
     params.set(program.params, RESERVED_PARAMS);
     const uniform = this.pool.acquire(UNIFORM_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     this.device.queue.writeBuffer(uniform, 0, params);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform, size: UNIFORM_BYTES } }];
-    program.inputs.forEach((input, k) => {
-      const { buffer, bytes } = input.handle.storage;
-      entries.push({ binding: k + 1, resource: { buffer, size: bytes } });
-    });
-    outputs.forEach((output, k) => {
-      entries.push({ binding: program.inputs.length + 1 + k, resource: { buffer: output.storage.buffer, size: output.storage.bytes } });
-    });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const buffers = [uniform];
+    const sizes = [UNIFORM_BYTES];
+    for (const input of program.inputs) {
+      buffers.push(input.handle.storage.buffer);
+      sizes.push(input.handle.storage.bytes);
+    }
+    for (const output of outputs) {
+      buffers.push(output.storage.buffer);
+      sizes.push(output.storage.bytes);
+    }
+    const bindGroup = this.bindGroup(pipeline, buffers, sizes);
+    const workgroups = program.workgroups ?? this.layout1d(program.threads, program.workgroupSize ?? 64);
+    this.dispatch(pipeline, bindGroup, workgroups);
+    // The uniform is used by this batch only: it may be reused once the batch is submitted. A
+    // capture keeps it, with its parameters, for the dispatch's replays.
+    if (this.capture !== undefined) this.capture.dispatches.push({ pipeline, buffers, sizes, workgroups });
+    else this.pool.release(uniform);
+  }
+
+  /** A bind group for `pipeline` with `buffers[k]` (its first `sizes[k]` bytes) at binding k. */
+  bindGroup(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[], sizes: readonly number[]): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, k) => ({ binding: k, resource: { buffer, size: sizes[k] } }));
+    this.bindGroups++;
+    return this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  }
+
+  /** Records one dispatch of a ready pipeline and bind group into the batch. */
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number]): void {
+    this.materialize();
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [x, y, z] = program.workgroups ?? this.layout1d(program.threads, program.workgroupSize ?? 64);
-    pass.dispatchWorkgroups(x, y, z);
-    // The uniform is used by this batch only: it may be reused once the batch is submitted.
-    this.pool.release(uniform);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     this.dispatches++;
     if (++this.recorded >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /**
+   * Runs `body` with nothing dispatched, creating every pipeline it asks for with
+   * `createComputePipelineAsync` (in parallel, off the main thread where the browser can); resolves
+   * once they are all in the cache.
+   */
+  async preparePipelines(body: () => void): Promise<void> {
+    if (this.preparing !== undefined) throw new Error('webgpu: pipelines are already being prepared');
+    this.materialize();
+    const preparing = new Map<string, Promise<GPUComputePipeline>>();
+    this.preparing = preparing;
+    try {
+      body();
+      this.materialize();
+    } finally {
+      this.preparing = undefined;
+    }
+    const keys = [...preparing.keys()];
+    const made = await Promise.all(preparing.values());
+    keys.forEach((key, k) => {
+      if (!this.pipelines.has(key)) this.pipelines.set(key, made[k]);
+    });
+    this.pipelinesPrepared += made.length;
+  }
+
+  private preparePipeline(program: Program): void {
+    const key = this.pipelineKey(program);
+    if (this.pipelines.has(key) || this.preparing!.has(key)) return;
+    const module = this.device.createShaderModule({ code: shaderSource(program, program.workgroupSize ?? 64), label: program.key });
+    this.preparing!.set(key, this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: program.key }));
   }
 
   /** Submits whatever is recorded. */
@@ -260,6 +348,7 @@ export class GpuRuntime {
   }
 
   write(handle: Handle, data: ArrayBufferView): void {
+    this.capture?.written.add(handle.storage.buffer);
     this.device.queue.writeBuffer(handle.storage.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -283,14 +372,17 @@ export class GpuRuntime {
     return this.pass;
   }
 
-  private pipeline(program: Program): GPUComputePipeline {
-    const size = program.workgroupSize ?? 64;
+  private pipelineKey(program: Program): string {
     const types = program.inputs.map((x) => WGSL_TYPE[x.dtype]).join(',');
     const outputTypes = (program.outputDTypes ?? [program.outputDType]).map((dtype) => WGSL_TYPE[dtype]).join(',');
-    const key = `${program.key}|${types}->${outputTypes}|${size}`;
+    return `${program.key}|${types}->${outputTypes}|${program.workgroupSize ?? 64}`;
+  }
+
+  private pipeline(program: Program): GPUComputePipeline {
+    const key = this.pipelineKey(program);
     let pipeline = this.pipelines.get(key);
     if (pipeline === undefined) {
-      const module = this.device.createShaderModule({ code: shaderSource(program, size), label: program.key });
+      const module = this.device.createShaderModule({ code: shaderSource(program, program.workgroupSize ?? 64), label: program.key });
       pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: program.key });
       this.pipelines.set(key, pipeline);
     }

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tessera/core';
 import { memory, setBackend, tensor, tidy, variable } from '@tessera/core';
-import { cond, trace } from '@tessera/tracer';
+import { cond, trace, whileLoop } from '@tessera/tracer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import type { WebGPUBackend } from '../src/index.js';
@@ -115,6 +115,20 @@ describe('control flow in traced functions on webgpu', () => {
     }
     expect(f.traceCount).toBe(1);
     f.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('eager cond and whileLoop, which cannot read a GPU predicate without waiting, say what to do instead', () => {
+    const before = memory().numTensors;
+    tidy(() => {
+      const x = tensor([1, 2]);
+      expect(() => cond(x.sum().greater(0), () => x, () => x.neg())).toThrow(
+        /^cond: eagerly on backend 'webgpu' the predicate cannot be read without waiting for the device; read it first and branch in JavaScript \(`if \(\(await pred\.data\(\)\)\[0\]\) \.\.\.`\), or inside a traced function \(trace\(fn\)\) cond runs both branches on the device/,
+      );
+      expect(() => whileLoop((i) => i.less(3), (i) => [i.add(1)], [tensor(0, [], 'int32')])).toThrow(
+        /^whileLoop: eagerly on backend 'webgpu' the predicate cannot be read without waiting for the device/,
+      );
+    });
     expect(memory().numTensors).toBe(before);
   });
 });

@@ -46,8 +46,21 @@ export interface BackendMemory {
 /** A compiled graph: runs the whole program, returning one data handle per graph output. */
 export interface Executable {
   run(inputs: readonly KernelInput[]): DataId[];
+  /**
+   * Optional: builds, without running the graph, whatever its first run on inputs of these shapes
+   * would otherwise build on the spot (on WebGPU, every compute pipeline, created asynchronously).
+   * The inputs are only looked at for their shapes and dtypes.
+   */
+  prepare?(inputs: readonly KernelInput[]): Promise<void>;
   dispose(): void;
 }
+
+/**
+ * Runs a graph node by node on the backend's own kernels, as the tracer's generic executor does; the
+ * caller owns the returned handles. `Backend.compile` gets one, so a backend can capture what a run
+ * does and replay it (as CUDA graphs capture a stream) without a graph walker of its own.
+ */
+export type GraphInterpreter = (inputs: readonly KernelInput[]) => DataId[];
 
 /** The contract every backend fulfils; the conformance suite in `@tessera/core/testing` checks it. */
 export interface Backend extends DataOwner {
@@ -58,8 +71,11 @@ export interface Backend extends DataOwner {
   /** Adds a reference to existing storage (a variable keeping a value, a reshape). */
   share(id: DataId): DataId;
   memory(): BackendMemory;
-  /** Optional whole-graph compilation for traced functions. */
-  compile?(graph: Graph): Executable;
+  /**
+   * Optional whole-graph compilation for traced functions. `interpret` runs `graph` the generic way,
+   * for the executable to build on; its handles belong to the caller.
+   */
+  compile?(graph: Graph, interpret: GraphInterpreter): Executable;
   /**
    * Optional: runs a fused elementwise region in one pass (its own tile-wise interpreter or generated
    * code). Registers `0..numInputs-1` are `inputs`, broadcast to the region's shape (the outputs'

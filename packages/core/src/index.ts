@@ -21,6 +21,7 @@ export type {
   DataId,
   DataOwner,
   Executable,
+  GraphInterpreter,
   Kernel,
   KernelInput,
   KernelTable,

@@ -46,31 +46,42 @@ export function lowerVariables(graph: Graph): LoweredGraph {
   return { graph: { values: graph.values, nodes, inputs, outputs }, reads, writes };
 }
 
-/** Runs a graph through `backend.compile`'s executable, variables passed in and written back. */
+/**
+ * Runs a graph through `backend.compile`'s executable, variables passed in and written back. The
+ * backend gets the generic executor over the lowered graph as its interpreter, to build on.
+ */
 class CompiledRunner {
   private readonly lowered: LoweredGraph;
+  private readonly interpreter: GraphExecutor;
   private readonly executable: Executable;
 
-  constructor(
-    graph: Graph,
-    private readonly backend: Backend,
-  ) {
+  constructor(graph: Graph, backend: Backend) {
     this.lowered = lowerVariables(graph);
-    this.executable = backend.compile!(this.lowered.graph);
+    const interpreter = new GraphExecutor(this.lowered.graph, backend);
+    this.interpreter = interpreter;
+    this.executable = backend.compile!(this.lowered.graph, (inputs) => interpreter.run(inputs).map((o) => o.id));
   }
 
   run(inputs: readonly KernelInput[], outputShapes: (inputs: readonly KernelInput[]) => Shape[]): KernelInput[] {
-    const { graph, reads, writes } = this.lowered;
-    const variableInputs = reads.map((v) => ({ id: v.dataId, shape: v.shape, dtype: v.dtype }));
+    const { graph, writes } = this.lowered;
     const shapes = outputShapes(inputs);
-    const handles = this.executable.run([...inputs, ...variableInputs]);
+    const handles = this.executable.run(this.withVariables(inputs));
     const numOutputs = graph.outputs.length - writes.length;
     writes.forEach((v, i) => v.replaceData(handles[numOutputs + i]));
     return shapes.map((shape, i) => ({ id: handles[i], shape, dtype: graph.values.get(graph.outputs[i])!.dtype }));
   }
 
+  async prepare(inputs: readonly KernelInput[]): Promise<void> {
+    await this.executable.prepare?.(this.withVariables(inputs));
+  }
+
   dispose(): void {
     this.executable.dispose();
+    this.interpreter.dispose();
+  }
+
+  private withVariables(inputs: readonly KernelInput[]): KernelInput[] {
+    return [...inputs, ...this.lowered.reads.map((v) => ({ id: v.dataId, shape: v.shape, dtype: v.dtype }))];
   }
 }
 
@@ -106,20 +117,25 @@ export class ConcreteFunction {
   /** Runs the optimized graph on the active backend; returns the function's result tree. */
   call(inputs: readonly Tensor[]): unknown {
     const backend = engine.backend;
-    const kernelInputs = this.withCaptures(inputs).map((t, i): KernelInput => {
-      const what = i < this.inputSpec.length ? this.inputSpec[i].path : `the tensor captured as input ${i}`;
-      engine.assertUsable(this.name, what, t);
-      if (t.owner !== backend) {
-        throw new BackendError(`${this.name}: ${what} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`);
-      }
-      return { id: t.dataId, shape: t.shape, dtype: t.dtype };
-    });
+    const kernelInputs = this.kernelInputs(inputs, backend);
     const runner = this.runner(backend);
     const outputs = runner instanceof GraphExecutor ? runner.run(kernelInputs) : runner.run(kernelInputs, (given) => this.outputShapes(given));
     return fillTemplate(
       this.outputTemplate,
       outputs.map((o) => new Tensor({ shape: o.shape, dtype: o.dtype }, backend, o.id)),
     );
+  }
+
+  /**
+   * Builds, without running, what the first call on the active backend would build on the spot: on a
+   * backend that compiles graphs (WebGPU), every GPU pipeline the graph needs, created asynchronously,
+   * so that first call does not stall on shader compilation. Elsewhere it does nothing more.
+   */
+  async prepare(inputs: readonly Tensor[]): Promise<void> {
+    const backend = engine.backend;
+    const kernelInputs = this.kernelInputs(inputs, backend);
+    const runner = this.runner(backend);
+    if (runner instanceof CompiledRunner) await runner.prepare(kernelInputs);
   }
 
   /** Runs the traced graph op by op through the engine, so enclosing tapes record it. */
@@ -147,6 +163,18 @@ export class ConcreteFunction {
     for (const runner of this.runners.values()) runner.dispose();
     this.runners.clear();
     for (const t of this.capturedInputs) t.dispose();
+  }
+
+  /** The graph's inputs for a call on `backend`, checked: the arguments, then the captured tensors. */
+  private kernelInputs(inputs: readonly Tensor[], backend: Backend): KernelInput[] {
+    return this.withCaptures(inputs).map((t, i): KernelInput => {
+      const what = i < this.inputSpec.length ? this.inputSpec[i].path : `the tensor captured as input ${i}`;
+      engine.assertUsable(this.name, what, t);
+      if (t.owner !== backend) {
+        throw new BackendError(`${this.name}: ${what} lives on backend '${t.owner.name}' but the active backend is '${backend.name}'`);
+      }
+      return { id: t.dataId, shape: t.shape, dtype: t.dtype };
+    });
   }
 
   /** The graph's inputs for a call: the arguments, then the captured tensors. */

@@ -1,5 +1,6 @@
-import type { Graph, Tensor, Variable } from '@tessera/core';
-import { ArgumentError, DTypeError, GradientTape, ShapeError, Tensor as TensorClass, TraceError, add, engine, mul, sum, zeros } from '@tessera/core';
+import type { Backend, Graph, Tensor, Variable } from '@tessera/core';
+import { readsSynchronously } from './backend-reads.js';
+import { ArgumentError, BackendError, DTypeError, GradientTape, ShapeError, Tensor as TensorClass, TraceError, add, engine, mul, sum, zeros } from '@tessera/core';
 import type { Dim } from './graph-builder.js';
 import { flatten, fillTemplate, formatDims, makeTemplate, tensorsIn } from './structure.js';
 import { SymbolicData, Trace, activeTrace } from './trace-context.js';
@@ -23,6 +24,13 @@ function readPredicate(what: string, pred: Tensor | boolean): boolean {
   if (!(pred instanceof TensorClass)) throw new ArgumentError(`${what}: the predicate must be a bool tensor or a boolean, got ${typeof pred}`);
   if (pred.dtype !== 'bool') throw new DTypeError(`${what}: the predicate must be bool, got ${pred.dtype}; compare first, e.g. x.sum().greater(0)`);
   if (pred.size !== 1) throw new ShapeError(`${what}: the predicate must have one element, got shape [${pred.shape.join(',')}]`);
+  if (!pred.isDisposed && !readsSynchronously(pred.owner as Backend)) {
+    const inside = what === 'cond' ? 'inside a traced function (trace(fn)) cond runs both branches on the device and picks with where' : 'a traced whileLoop needs a backend with synchronous reads too (wasm)';
+    throw new BackendError(
+      `${what}: eagerly on backend '${pred.owner.name}' the predicate cannot be read without waiting for the device; ` +
+        `read it first and branch in JavaScript (\`if ((await pred.data())[0]) ...\`), or ${inside}`,
+    );
+  }
   return pred.dataSync()[0] !== 0;
 }
 

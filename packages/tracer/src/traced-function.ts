@@ -41,6 +41,12 @@ export interface TracedFunction<A extends unknown[], R> {
   /** The concrete function these arguments run (tracing it if needed). */
   graphFor(...args: A): ConcreteFunction;
   /**
+   * Traces for these arguments if needed and builds, without running the graph, what its first call
+   * on the active backend would otherwise build on the spot: on WebGPU, every compute pipeline,
+   * created asynchronously. Await it before a latency-sensitive first call (a page's first frame).
+   */
+  warmup(...args: A): Promise<ConcreteFunction>;
+  /**
    * Releases every concrete function's compiled state (uploaded constants) and the tensors its
    * graphs captured by reference; a signature whose graph captured one cannot run afterwards.
    */
@@ -238,6 +244,12 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     name: { value: name },
   });
   traced.graphFor = (...args: A) => concreteFor(args, flatten(args));
+  traced.warmup = async (...args: A) => {
+    const flat = flatten(args);
+    const concrete = concreteFor(args, flat);
+    if (!config.functionsRunEagerly()) await concrete.prepare(flat.tensors);
+    return concrete;
+  };
   traced.dispose = () => entries.forEach((e) => e.concrete.dispose());
   return traced;
 }

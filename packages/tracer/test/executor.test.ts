@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, DataId, Executable, FusedProgram, Graph, KernelInput, Tensor, TensorInfo } from '@tessera/core';
+import type { Backend, DataId, Executable, FusedProgram, Graph, GraphInterpreter, KernelInput, Tensor, TensorInfo } from '@tessera/core';
 import { Variable, engine, getPrimitive, memory, randomNormal, randomUniform, registerBackend, setBackend, setSeed, tensor, variable } from '@tessera/core';
 import { ReferenceBackend, registerReferenceBackend } from '@tessera/core/testing';
 import { GraphExecutor, lastUseSchedule, trace } from '../src/index.js';
@@ -252,16 +252,28 @@ describe('backend.runFused', () => {
 describe('backend.compile', () => {
   it('is used instead of the executor, with variables lowered to inputs and outputs', async () => {
     const compiled: Graph[] = [];
+    const prepared: (readonly number[])[][] = [];
+    const runs: string[] = [];
     registerBackend('compiling', () => {
       const reference = new ReferenceBackend();
       return Object.assign(Object.create(reference) as ReferenceBackend, {
         name: 'compiling',
-        compile(graph: Graph): Executable {
+        compile(graph: Graph, interpret: GraphInterpreter): Executable {
           compiled.push(graph);
           // A real executable over the lowered graph: what a backend with its own codegen would run.
           const executor = new GraphExecutor(graph, this as unknown as Backend);
           return {
-            run: (inputs: readonly KernelInput[]) => executor.run(inputs).map((o) => o.id),
+            run: (inputs: readonly KernelInput[]) => {
+              runs.push('own');
+              return executor.run(inputs).map((o) => o.id);
+            },
+            prepare: async (inputs: readonly KernelInput[]) => {
+              prepared.push(inputs.map((i) => i.shape));
+              // The interpreter the tracer hands over runs the same lowered graph.
+              const ids = interpret(inputs);
+              runs.push('interpreted');
+              for (const id of ids) reference.free(id);
+            },
             dispose: () => executor.dispose(),
           };
         },
@@ -274,8 +286,15 @@ describe('backend.compile', () => {
         v.assignAdd(x);
         return v.mul(10);
       });
+      const concrete = await f.warmup(tensor([1, 1]));
+      // Preparing runs nothing the user can see: the variable is as it was.
+      expect(v.arraySync()).toEqual([1, 2]);
+      expect(prepared).toEqual([[[2], [2]]]);
+      expect(runs).toEqual(['interpreted']);
       expect(f(tensor([1, 1])).arraySync()).toEqual([20, 30]);
       expect(f(tensor([1, 1])).arraySync()).toEqual([30, 40]);
+      expect(runs).toEqual(['interpreted', 'own', 'own']);
+      expect(f.concreteFunctions).toEqual([concrete]);
       expect(v.arraySync()).toEqual([3, 4]);
       expect(compiled).toHaveLength(1);
       const ops = compiled[0].nodes.map((n) => n.op);

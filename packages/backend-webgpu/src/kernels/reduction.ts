@@ -145,7 +145,7 @@ function reduceKernel(backend: WebGPUBackend, op: string, x: KernelInput, axes: 
   const second = reductionParams([cells, chunks], [1]).params;
   const result = backend.track(backend.runtime.run(foldPass(op, out.dtype, second, cells, { handle: partials, dtype: out.dtype }), cells));
   // Recorded work still reads the partials: the pool holds the buffer back until it is submitted.
-  backend.runtime.pool.release(partials.storage.buffer);
+  backend.runtime.release(partials.storage.buffer);
   return result;
 }
 
