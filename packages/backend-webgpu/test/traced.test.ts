@@ -118,6 +118,31 @@ describe('control flow in traced functions on webgpu', () => {
     expect(memory().numTensors).toBe(before);
   });
 
+  it('whileLoop with maximumIterations runs on the device, traced (captured, then replayed) and eagerly', async () => {
+    const before = memory().numTensors;
+    // Newton's iteration for sqrt(a) until it settles: a trip count that depends on the data.
+    const newton = (a: Tensor) =>
+      whileLoop(
+        (x: Tensor, prev: Tensor) => x.sub(prev).abs().max().greater(1e-6),
+        (x: Tensor) => [x.add(a.div(x)).mul(0.5), x],
+        [a.add(1), a.mul(0)],
+        { maximumIterations: 40 },
+      )[0];
+    const f = trace(newton);
+    for (const values of [[4, 9, 2], [100, 0.25, 1e4], [1, 1, 1], [7, 49, 1e6]]) {
+      const a = tensor(values);
+      for (const y of [f(a), tidy(() => newton(a))]) {
+        const got = await y.data();
+        values.forEach((v, i) => expect(Math.abs(got[i] - Math.sqrt(v)), `sqrt(${v})`).toBeLessThanOrEqual(1e-5 * Math.sqrt(v)));
+        y.dispose();
+      }
+      a.dispose();
+    }
+    expect(f.traceCount).toBe(1);
+    f.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('eager cond and whileLoop, which cannot read a GPU predicate without waiting, say what to do instead', () => {
     const before = memory().numTensors;
     tidy(() => {

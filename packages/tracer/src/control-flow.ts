@@ -1,6 +1,6 @@
 import type { Backend, Graph, Tensor, Variable } from '@tessera/core';
 import { readsSynchronously } from './backend-reads.js';
-import { ArgumentError, BackendError, DTypeError, GradientTape, ShapeError, Tensor as TensorClass, TraceError, add, engine, mul, sum, zeros } from '@tessera/core';
+import { ArgumentError, BackendError, DTypeError, GradientTape, ShapeError, Tensor as TensorClass, TraceError, add, engine, logicalAnd, mul, sum, where, zeros } from '@tessera/core';
 import type { Dim } from './graph-builder.js';
 import { flatten, fillTemplate, formatDims, makeTemplate, tensorsIn } from './structure.js';
 import { SymbolicData, Trace, activeTrace } from './trace-context.js';
@@ -25,7 +25,10 @@ function readPredicate(what: string, pred: Tensor | boolean): boolean {
   if (pred.dtype !== 'bool') throw new DTypeError(`${what}: the predicate must be bool, got ${pred.dtype}; compare first, e.g. x.sum().greater(0)`);
   if (pred.size !== 1) throw new ShapeError(`${what}: the predicate must have one element, got shape [${pred.shape.join(',')}]`);
   if (!pred.isDisposed && !readsSynchronously(pred.owner as Backend)) {
-    const inside = what === 'cond' ? 'inside a traced function (trace(fn)) cond runs both branches on the device and picks with where' : 'a traced whileLoop needs a backend with synchronous reads too (wasm)';
+    const inside =
+      what === 'cond'
+        ? 'inside a traced function (trace(fn)) cond runs both branches on the device and picks with where'
+        : 'give whileLoop a maximumIterations: it then runs that many rounds on the device, each one after the condition turns false leaving the loop variables as they are';
     throw new BackendError(
       `${what}: eagerly on backend '${pred.owner.name}' the predicate cannot be read without waiting for the device; ` +
         `read it first and branch in JavaScript (\`if ((await pred.data())[0]) ...\`), or ${inside}`,
@@ -176,6 +179,17 @@ function recordCondGradient(pred: Tensor, captures: readonly Tensor[], outputs: 
   }
 }
 
+export interface WhileLoopOptions {
+  /**
+   * Stop after this many iterations even if `condFn` is still true (`tf.while_loop`'s
+   * `maximum_iterations`). On a backend that cannot read the condition without waiting (WebGPU) it
+   * is what lets the loop run at all: the body then runs this many times on the device and each
+   * iteration after the condition first turns false keeps the loop variables as they were, so the
+   * results are those of the loop as written; keep `bodyFn` free of side effects there.
+   */
+  maximumIterations?: number;
+}
+
 /**
  * Repeats `bodyFn` while `condFn` is true, threading the loop variables through. Eagerly a
  * JavaScript loop; inside a traced function, one `while` node with the condition and body as
@@ -188,8 +202,13 @@ export function whileLoop(
   condFn: (...vars: Tensor[]) => Tensor | boolean,
   bodyFn: (...vars: Tensor[]) => Tensor[],
   loopVars: readonly Tensor[],
+  options: WhileLoopOptions = {},
 ): Tensor[] {
   if (typeof condFn !== 'function' || typeof bodyFn !== 'function') throw new ArgumentError('whileLoop: condFn and bodyFn must be functions');
+  const maximumIterations = options.maximumIterations;
+  if (maximumIterations !== undefined && !(Number.isInteger(maximumIterations) && maximumIterations >= 0)) {
+    throw new ArgumentError(`whileLoop: maximumIterations must be a non-negative integer, got ${String(maximumIterations)}`);
+  }
   if (!Array.isArray(loopVars) || loopVars.some((v) => !(v instanceof TensorClass))) {
     throw new ArgumentError('whileLoop: loopVars must be an array of tensors');
   }
@@ -206,7 +225,12 @@ export function whileLoop(
     return next;
   };
   const parent = activeTrace();
-  if (parent === undefined) return eagerWhile(condFn, bodyFn, loopVars, checkBody);
+  if (parent === undefined) {
+    if (maximumIterations !== undefined && loopVars.length > 0 && !readsSynchronously(loopVars[0].owner as Backend)) {
+      return maskedWhile(condFn, bodyFn, loopVars, checkBody, maximumIterations);
+    }
+    return eagerWhile(condFn, bodyFn, loopVars, checkBody, maximumIterations ?? Infinity);
+  }
 
   if (engine.interpreters().some((i) => i instanceof GradientTape && i.isRecording)) {
     throw new TraceError('whileLoop: gradients through a traced whileLoop are not supported; compute the loop outside the GradientTape or use a JavaScript loop over a static count (it unrolls)');
@@ -234,6 +258,7 @@ export function whileLoop(
     condition: graphs[0],
     body: graphs[1],
     numLoopVars: loopVars.length,
+    ...(maximumIterations !== undefined ? { maximumIterations } : {}),
   });
 }
 
@@ -254,10 +279,11 @@ function eagerWhile(
   bodyFn: (...vars: Tensor[]) => Tensor[],
   loopVars: readonly Tensor[],
   checkBody: (next: unknown, shapeOf: (i: number) => string) => Tensor[],
+  maximumIterations: number,
 ): Tensor[] {
   let vars = [...loopVars];
   const initial = new Set(loopVars);
-  while (true) {
+  for (let iteration = 0; iteration < maximumIterations; iteration++) {
     const go = engine.tidy(() => {
       const c = condFn(...vars);
       return readPredicate('whileLoop', c);
@@ -271,4 +297,45 @@ function eagerWhile(
   }
   // Results are always fresh tensors, never the caller's own loopVars.
   return vars.map((v) => (initial.has(v) ? v.clone() : v));
+}
+
+/**
+ * The eager loop where the condition cannot be read without waiting (WebGPU): `maximumIterations`
+ * rounds on the device, each computing the condition and the body and keeping the new values only
+ * while every condition so far held (`where` on a running `logicalAnd`). Nothing is read back.
+ */
+function maskedWhile(
+  condFn: (...vars: Tensor[]) => Tensor | boolean,
+  bodyFn: (...vars: Tensor[]) => Tensor[],
+  loopVars: readonly Tensor[],
+  checkBody: (next: unknown, shapeOf: (i: number) => string) => Tensor[],
+  maximumIterations: number,
+): Tensor[] {
+  let vars = loopVars.map((v) => v.clone());
+  let active: Tensor | undefined;
+  try {
+    for (let iteration = 0; iteration < maximumIterations; iteration++) {
+      const [nextActive, ...next] = engine.tidy(() => {
+        const c = condFn(...vars);
+        if (typeof c === 'boolean') throw new ArgumentError('whileLoop: with maximumIterations on a device backend condFn must return a bool tensor, not a JavaScript boolean');
+        if (!(c instanceof TensorClass) || c.dtype !== 'bool' || c.size !== 1) {
+          throw new ArgumentError(`whileLoop: condFn must return a one-element bool tensor, got ${c instanceof TensorClass ? `${c.dtype}[${c.shape.join(',')}]` : typeof c}`);
+        }
+        const holds = active === undefined ? c.reshape([]) : logicalAnd(active, c.reshape([]));
+        const raw = bodyFn(...vars);
+        const body = checkBody(raw, (i) => formatDims(i >= 0 ? loopVars[i].shape : (raw as Tensor[])[-1 - i].shape));
+        return [holds, ...body.map((b, k) => where(holds, b, vars[k]))];
+      });
+      for (const v of vars) v.dispose();
+      active?.dispose();
+      vars = next;
+      active = nextActive;
+    }
+    return vars;
+  } catch (error) {
+    for (const v of vars) v.dispose();
+    throw error;
+  } finally {
+    active?.dispose();
+  }
 }

@@ -315,7 +315,7 @@ export class GraphExecutor {
     } catch (error) {
       if (readsSynchronously(this.backend)) throw error;
       throw new BackendError(
-        `${what}: backend '${this.backend.name}' cannot read the loop condition without waiting for the device, so a traced whileLoop cannot run on it; use a backend with synchronous reads (wasm), or a JavaScript loop with a fixed count (it unrolls into the graph)`,
+        `${what}: backend '${this.backend.name}' cannot read the loop condition without waiting for the device; give the whileLoop a maximumIterations (it then runs that many rounds on the device, masking those after the condition turns false), use a backend with synchronous reads (wasm), or a JavaScript loop with a fixed count (it unrolls into the graph)`,
       );
     }
   }
@@ -370,9 +370,13 @@ export class GraphExecutor {
     const condition = this.subExecutor(node.attrs.condition as Graph);
     const body = this.subExecutor(node.attrs.body as Graph);
     const captures = inputs.slice(numLoopVars);
+    const maximumIterations = (node.attrs.maximumIterations as number | undefined) ?? Infinity;
+    if (maximumIterations !== Infinity && !readsSynchronously(this.backend)) {
+      return this.runWhileOnDevice(condition, body, inputs.slice(0, numLoopVars), captures, maximumIterations);
+    }
     let vars: KernelInput[] = inputs.slice(0, numLoopVars).map((i) => ({ ...i, id: this.backend.share(i.id) }));
     try {
-      while (true) {
+      for (let iteration = 0; iteration < maximumIterations; iteration++) {
         const [pred] = condition.run([...vars, ...captures]);
         let go: number;
         try {
@@ -389,6 +393,61 @@ export class GraphExecutor {
     } catch (error) {
       for (const v of vars) this.backend.free(v.id);
       throw error;
+    }
+  }
+
+  /**
+   * A whileLoop with a maximumIterations on a backend that cannot read the condition without
+   * waiting (WebGPU): that many rounds, each running the condition and the body and keeping the
+   * body's values only while every condition so far held (a running `logicalAnd`, then `where`).
+   * All of it stays on the device, so the call stays synchronous.
+   */
+  private runWhileOnDevice(condition: GraphExecutor, body: GraphExecutor, initial: readonly KernelInput[], captures: readonly KernelInput[], rounds: number): DataId[] {
+    const backend = this.backend;
+    const logicalAnd = this.kernel('logicalAnd');
+    const where = this.kernel('where');
+    let vars: KernelInput[] = initial.map((i) => ({ ...i, id: backend.share(i.id) }));
+    let active: KernelInput | undefined;
+    const scalar: TensorInfo = { shape: [], dtype: 'bool' };
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const [pred] = condition.run([...vars, ...captures]);
+        if (pred.shape.reduce((a, b) => a * b, 1) !== 1) {
+          backend.free(pred.id);
+          throw new ShapeError(`whileLoop: the condition must be a one-element bool tensor, got shape [${pred.shape.join(',')}]`);
+        }
+        let holds: KernelInput = { ...pred, shape: [] };
+        if (active !== undefined) {
+          try {
+            holds = { ...scalar, id: logicalAnd([active, holds], {}, [scalar])[0] };
+          } finally {
+            backend.free(pred.id);
+          }
+          backend.free(active.id);
+        }
+        active = holds;
+        const next = body.run([...vars, ...captures]);
+        const picked: KernelInput[] = [];
+        try {
+          for (let k = 0; k < next.length; k++) {
+            const info: TensorInfo = { shape: vars[k].shape, dtype: vars[k].dtype };
+            picked.push({ ...info, id: where([active, next[k], vars[k]], {}, [info])[0] });
+          }
+        } catch (error) {
+          for (const p of picked) backend.free(p.id);
+          throw error;
+        } finally {
+          for (const n of next) backend.free(n.id);
+        }
+        for (const v of vars) backend.free(v.id);
+        vars = picked;
+      }
+      return vars.map((v) => v.id);
+    } catch (error) {
+      for (const v of vars) backend.free(v.id);
+      throw error;
+    } finally {
+      if (active !== undefined) backend.free(active.id);
     }
   }
 }

@@ -11,6 +11,7 @@ export { config } from './config.js';
 export { evalShape } from './eval-shape.js';
 export type { EvalShapeResult, ShapeSpec, SpecArgs } from './eval-shape.js';
 export { cond, whileLoop } from './control-flow.js';
+export type { WhileLoopOptions } from './control-flow.js';
 export { GraphExecutor, lastUseSchedule } from './executor.js';
 export { formatGraph, graphToDot } from './format.js';
 export { optimize, planMemory } from './passes/index.js';

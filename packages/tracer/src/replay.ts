@@ -44,6 +44,7 @@ export function replayGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
             (...vars: Tensor[]) => replayGraph(node.attrs.condition as Graph, [...vars, ...captures])[0],
             (...vars: Tensor[]) => replayGraph(node.attrs.body as Graph, [...vars, ...captures]),
             node.inputs.slice(0, numLoopVars).map(get),
+            { maximumIterations: node.attrs.maximumIterations as number | undefined },
           );
           node.outputs.forEach((id, i) => env.set(id, results[i]));
           break;

@@ -101,6 +101,21 @@ describe('cond', () => {
   });
 });
 
+describe('whileLoop maximumIterations', () => {
+  it('stops after the maximum even while the condition holds, eagerly and traced, and is checked', () => {
+    const loop = (x: Tensor, max: number) => whileLoop((i: Tensor) => i.less(100), (i: Tensor) => [i.add(3)], [x], { maximumIterations: max });
+    const traced = trace((x: Tensor) => loop(x, 4));
+    const x = tensor(1, [], 'int32');
+    expect(loop(x, 4)[0].arraySync()).toBe(13);
+    expect(traced(x)[0].arraySync()).toBe(13);
+    expect(loop(x, 0)[0].arraySync()).toBe(1);
+    // A loop that ends first is not changed by a larger maximum.
+    expect(loop(x, 1000)[0].arraySync()).toBe(100);
+    expect(() => loop(x, -1)).toThrow('whileLoop: maximumIterations must be a non-negative integer, got -1');
+    expect(() => loop(x, 1.5)).toThrow('whileLoop: maximumIterations must be a non-negative integer, got 1.5');
+  });
+});
+
 describe('whileLoop', () => {
   const doubleUntil = (limit: number) => (x: Tensor): Tensor[] =>
     whileLoop((i, v) => v.sum().less(limit), (i, v) => [i.add(1), v.mul(2)], [scalar(0, 'int32'), x]);
