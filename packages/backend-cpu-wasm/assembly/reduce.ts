@@ -122,13 +122,48 @@ export function fill_f64(outs: usize, value: f64, n: i32): void {
   for (; i < n; i++) store<f64>(outs + (<usize>i << 3), value);
 }
 
+/** dst[i] = dst[i] + src[i] (op 0) or dst[i] * src[i] (op 1): threads' f64 partial sums or products folded together. */
+export function fold_f64(op: i32, dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = dst + (<usize>i << 3);
+    const v = v128.load(src + (<usize>i << 3));
+    v128.store(at, op == SUM ? f64x2.add(v128.load(at), v) : f64x2.mul(v128.load(at), v));
+  }
+  for (; i < n; i++) {
+    const at = dst + (<usize>i << 3);
+    store<f64>(at, foldF64(op, load<f64>(at), load<f64>(src + (<usize>i << 3))));
+  }
+}
+
 // ---- float32 max and min (exact in f32; NaN propagates through wasm's min and max) --------------
 
 // @ts-ignore: decorator
 @inline function rowF32(op: i32, x: usize, acc: usize, n: i32, horizontal: bool): void {
   let i = 0;
   if (horizontal) {
+    // Four independent chains: wasm's NaN-propagating max and min are several instructions each on
+    // x64, and one chain would wait on every step. Max and min are exact in any order (NaN wins,
+    // and +0 beats -0 for max either way), so the result is the one-chain result.
     let lanes = v128.splat<f32>(load<f32>(acc));
+    let lanes1 = lanes;
+    let lanes2 = lanes;
+    let lanes3 = lanes;
+    for (; i + 16 <= n; i += 16) {
+      const at = x + (<usize>i << 2);
+      if (op == MAX) {
+        lanes = f32x4.max(lanes, v128.load(at));
+        lanes1 = f32x4.max(lanes1, v128.load(at, 16));
+        lanes2 = f32x4.max(lanes2, v128.load(at, 32));
+        lanes3 = f32x4.max(lanes3, v128.load(at, 48));
+      } else {
+        lanes = f32x4.min(lanes, v128.load(at));
+        lanes1 = f32x4.min(lanes1, v128.load(at, 16));
+        lanes2 = f32x4.min(lanes2, v128.load(at, 32));
+        lanes3 = f32x4.min(lanes3, v128.load(at, 48));
+      }
+    }
+    lanes = op == MAX ? f32x4.max(f32x4.max(lanes, lanes1), f32x4.max(lanes2, lanes3)) : f32x4.min(f32x4.min(lanes, lanes1), f32x4.min(lanes2, lanes3));
     for (; i + 4 <= n; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
       lanes = op == MAX ? f32x4.max(lanes, v) : f32x4.min(lanes, v);

@@ -146,3 +146,35 @@ describe('cast special values: wasm equals the reference bit for bit', () => {
     }
   }
 });
+
+describe('max and min over long rows with special values: wasm equals the reference bit for bit', () => {
+  // Row r holds ordinary values with FLOATS[r % FLOATS.length] planted at offset r (and, for the
+  // second half, also at the end), so NaN, ±Infinity and ±0 reach the four-chain loop, the one-chain
+  // loop and the scalar tail of the horizontal max and min.
+  const length = 71;
+  const rows = 2 * length;
+  const values = new Float32Array(rows * length);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < length; i++) values[r * length + i] = Math.sin(r * 31 + i) * 10;
+    const special = FLOATS[r % FLOATS.length];
+    values[r * length + (r % length)] = special;
+    if (r >= length) values[r * length + length - 1] = FLOATS[(r + 3) % FLOATS.length];
+  }
+  for (const op of ['max', 'min'] as const) {
+    for (const axes of [[1], [0], [0, 1]]) {
+      it(`${op} over axes [${axes}]`, async () => {
+        const results: number[][] = [];
+        for (const backend of ['reference', 'wasm']) {
+          await engine.setBackend(backend);
+          const x = tensor(values, [rows, length]);
+          const y = engine.run1(getPrimitive(op)!, [x], { axes, keepDims: false });
+          results.push(Array.from(await y.data()));
+          x.dispose();
+          y.dispose();
+        }
+        const [expected, actual] = results;
+        expect(actual.filter((v, i) => !Object.is(v, expected[i]))).toEqual([]);
+      });
+    }
+  }
+});

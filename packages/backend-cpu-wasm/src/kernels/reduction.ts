@@ -2,6 +2,8 @@ import type { DType, Kernel, KernelInput, Shape, TensorInfo } from '@tessera/cor
 import { sizeOf } from '@tessera/core';
 import type { WasmContext } from '../context.js';
 import { suffix } from '../context.js';
+import type { KernelCall } from '../threads/lanes.js';
+import { lanesOf, splitRange } from '../threads/lanes.js';
 import { collapse, contiguousStrides } from './plans.js';
 
 type Reduction = 'sum' | 'prod' | 'max' | 'min' | 'any' | 'all';
@@ -34,6 +36,11 @@ function identity(op: Reduction, dtype: DType): number {
   }
 }
 
+/** Input elements from which a reduction is split between threads. */
+const PARALLEL_MIN_ELEMENTS = 1 << 17;
+
+const BYTES: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
+
 export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ readonly axes: readonly number[] }> {
   return ([x]: readonly KernelInput[], { axes }, [out]: readonly TensorInfo[]) => {
     const result = context.output(out);
@@ -43,14 +50,23 @@ export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ r
     const effective = dtype === 'bool' ? boolReduction(op) : op;
     const init = identity(effective, dtype);
     const outAddress = context.address(result);
-    const inputEmpty = sizeOf(x.shape) === 0;
+    const elements = sizeOf(x.shape);
+    const plan = elements === 0 ? undefined : reductionPlan(x.shape, axes);
+    const run = (accumulators: number, accBytes: number, fn: string) => {
+      if (plan === undefined) return;
+      if (elements >= PARALLEL_MIN_ELEMENTS && lanesOf(context).count > 1) {
+        reduceOnLanes(context, fn, plan, context.address(x), BYTES[dtype], accumulators, accBytes, cells, effective, init);
+      } else {
+        context.call(fn, context.address(x), accumulators, context.plan(plan));
+      }
+    };
     // Float sums and products accumulate in f64 like the reference, in a temporary block.
     const wide = dtype === 'float32' && (effective === 'sum' || effective === 'prod');
     if (wide) {
       const accumulator = context.scratch(cells * 8);
       try {
         context.call('fill_f64', accumulator, init, cells);
-        if (!inputEmpty) context.call(`reduce_${effective}_f32`, context.address(x), accumulator, context.plan(reductionPlan(x.shape, axes)));
+        run(accumulator, 8, `reduce_${effective}_f32`);
         context.call('demote_f64_f32', accumulator, outAddress, cells);
       } finally {
         context.release(accumulator);
@@ -58,9 +74,65 @@ export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ r
       return [result];
     }
     context.view(result, out.dtype, cells).fill(init);
-    if (!inputEmpty) context.call(`reduce_${effective}_${suffix(dtype)}`, context.address(x), outAddress, context.plan(reductionPlan(x.shape, axes)));
+    run(outAddress, BYTES[out.dtype], `reduce_${effective}_${suffix(dtype)}`);
     return [result];
   };
+}
+
+/**
+ * A reduction split between the threads along the plan's outermost axis. Where that axis is kept,
+ * each thread folds its own output cells, in the order one thread would (the same bits). Where it is
+ * reduced, each thread folds into private accumulators, which are then folded together in thread
+ * order: exact for integers, bools, max and min; float sums and products, accumulated in f64, may
+ * differ from one thread's in the last bits of the f64 before rounding to f32.
+ */
+function reduceOnLanes(
+  context: WasmContext,
+  fn: string,
+  plan: readonly number[],
+  x: number,
+  inBytes: number,
+  accumulators: number,
+  accBytes: number,
+  cells: number,
+  op: Reduction,
+  init: number,
+): void {
+  const lanes = lanesOf(context);
+  const rank = plan[0];
+  const shape = plan.slice(1, 1 + rank);
+  const strides = plan.slice(1 + rank, 1 + 2 * rank);
+  const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
+  const ranges = splitRange(shape[0], lanes.count, 1);
+  const shared = strides[0] !== 0;
+  const blocks: number[] = [];
+  try {
+    const privateAccumulators = shared ? 0 : context.scratch(ranges.length * cells * accBytes);
+    if (!shared) blocks.push(privateAccumulators);
+    const work = ranges.map(([start, end], lane): KernelCall[] => {
+      const lanePlan = context.scratch(plan.length * 4);
+      blocks.push(lanePlan);
+      context.memoryViews.i32.set([rank, end - start, ...shape.slice(1), ...strides, ...shape.map(() => 0)], lanePlan >>> 2);
+      let target = accumulators + start * strides[0] * accBytes;
+      if (!shared) {
+        target = privateAccumulators + lane * cells * accBytes;
+        if (accBytes === 8) context.call('fill_f64', target, init, cells);
+        else if (accBytes === 1) context.memoryViews.u8.fill(init, target, target + cells);
+        else (fn.endsWith('_f32') ? context.memoryViews.f32 : context.memoryViews.i32).fill(init, target >>> 2, (target >>> 2) + cells);
+      }
+      return [{ name: fn, args: [x + start * rowElements * inBytes, target, lanePlan] }];
+    });
+    lanes.run(work);
+    if (shared) return;
+    if (accBytes === 8) {
+      for (let lane = 0; lane < ranges.length; lane++) context.call('fold_f64', op === 'sum' ? 0 : 1, accumulators, privateAccumulators + lane * cells * 8, cells);
+    } else {
+      // The threads' partials, [threads, cells], reduced over their first axis into the result.
+      context.call(fn, privateAccumulators, accumulators, context.plan([2, ranges.length, cells, 0, 1, 0, 0]));
+    }
+  } finally {
+    for (const block of blocks) context.release(block);
+  }
 }
 
 export function argReductionKernel(context: WasmContext, which: 'argmax' | 'argmin'): Kernel<{ readonly axis: number }> {
