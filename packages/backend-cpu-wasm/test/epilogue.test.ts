@@ -72,6 +72,9 @@ describe('epilogue fusion', { timeout: 60_000 }, () => {
       [[1, 300], [300, 45], false, false],
       [[3, 1, 300], [45, 300], false, true],
       [[90, 300], [300, 1], false, false],
+      // Fewer rows than columns, batched and not.
+      [[40, 300], [300, 500], false, false],
+      [[2, 20, 300], [130, 300], false, true],
     ];
     for (const [sa, sb, ta, tb] of matMuls) {
       for (const activation of ACTIVATIONS) {

@@ -66,6 +66,10 @@ describe('threads', { timeout: 60_000 }, () => {
     [[1, 2000], [2000, 700], false, false],
     [[2, 1, 2000], [700, 2000], false, true],
     [[700, 2000], [2000, 1], false, false],
+    // Fewer rows than columns.
+    [[40, 300], [300, 500], false, false],
+    [[300, 40], [300, 500], true, false],
+    [[3, 24, 300], [700, 300], false, true],
   ];
   for (const [sa, sb, ta, tb] of matMulShapes) {
     it(`matMul [${sa}] x [${sb}]${ta ? ' transposeA' : ''}${tb ? ' transposeB' : ''}: 2 threads equal 1 thread exactly`, async () => {

@@ -69,7 +69,8 @@ export async function create(variant: string, workload: Workload, inputs: InputS
 
   if (workload.kind === 'inference') {
     const batchSize = x.shape[0];
-    return { note, run: () => read(model.predict(x, { batchSize })) };
+    // verbose: 0, as a serving loop would: Keras's default draws a progress bar on every call.
+    return { note, run: () => read(model.predict(x, { batchSize, verbose: 0 })) };
   }
   const optimizer = workload.name.endsWith('adam')
     ? new (need(keras, 'Adam', '@tessera/keras'))({ learningRate: ADAM.learningRate, beta1: ADAM.beta1, beta2: ADAM.beta2, epsilon: ADAM.epsilon })

@@ -77,7 +77,8 @@ export function sampleCount(owner: string, groups: Record<string, Tensor[]>): nu
 
 /** Rows `[start, start + size)` of each tensor. */
 export function sliceRows(tensors: readonly Tensor[], start: number, size: number): Tensor[] {
-  return tensors.map((t) => slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
+  // All the rows (one batch holds everything): a new handle on the same data, not a copy.
+  return tensors.map((t) => (start === 0 && size === t.shape[0] ? t.clone() : slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)])));
 }
 
 /** The rows at `indices` of each tensor. */
