@@ -5,10 +5,10 @@ import type { WebGPUBackend } from '../backend.js';
 import { WGSL_TYPE } from '../runtime.js';
 import { assertRank, defer, input, padTo, run, stridesOf } from './common.js';
 import type { GemmShader } from './gemm.js';
-import { GEMM_THREADS, gemmBody, gemmHelpers, gemmProgram, gemmWorkgroups } from './gemm.js';
+import { GEMM_THREADS, SKINNY_ROWS, gemmBody, gemmHelpers, gemmProgram, gemmWorkgroups, skinnyWorkgroups } from './gemm.js';
 
 /**
- * Batched matMul on the blocked GEMM. Parameters:
+ * Batched matMul on the blocked GEMM (the skinny skeleton for at most SKINNY_ROWS rows). Parameters:
  * [M, N, K, transposeA, transposeB, batchRank, batchShape×8, aBatchStrides×8, bBatchStrides×8]
  * (batch strides in elements, 0 where a side broadcasts).
  */
@@ -51,17 +51,19 @@ fn store_c(row: i32, col: i32, value: ${T}) {
   }
   c_off = wz * M * N;`,
   });
+  const skinny = m <= SKINNY_ROWS;
   const program = gemmProgram(
     {
-      key: 'matMul:gemm',
+      key: skinny ? 'matMul:skinny' : 'matMul:gemm',
       inputs: [input(backend, a, 'matMul'), input(backend, b, 'matMul')],
       outputDType: out.dtype,
       params: [m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, batchShape.length, ...padTo(batchShape, 8, 1), ...padTo(batchStrides(a.shape)), ...padTo(batchStrides(b.shape))],
       threads: batches * m * n,
-      workgroupSize: GEMM_THREADS,
-      workgroups: gemmWorkgroups(m, n, batches),
+      workgroupSize: skinny ? 64 : GEMM_THREADS,
+      workgroups: skinny ? skinnyWorkgroups(n, batches) : gemmWorkgroups(m, n, batches),
     },
     shader,
+    skinny,
   );
   return defer(backend, program, out);
 }

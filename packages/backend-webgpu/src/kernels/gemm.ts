@@ -79,6 +79,37 @@ export function gemmBody(shader: GemmShader): string {
   }`;
 }
 
+/** Products of at most this many rows take the skinny skeleton (`skinnyBody`). */
+export const SKINNY_ROWS = 4;
+const SKINNY_THREADS = 64;
+
+/**
+ * The skeleton for a product of at most SKINNY_ROWS rows (a dense layer on a batch of one): one
+ * thread per output column holds a value per row and walks K, reading its column of B (adjacent
+ * threads read adjacent columns) and A's few rows, which every thread of a workgroup shares. The
+ * blocked skeleton would compute 32 rows to keep one. Sums run over K in the same order.
+ */
+export function skinnyBody(shader: GemmShader): string {
+  const T = shader.type;
+  return `${shader.setup}
+  let col = wx * ${SKINNY_THREADS} + lid;
+  if (col < N) {
+    var acc: array<${T}, ${SKINNY_ROWS}>;
+    for (var k = 0; k < K; k++) {
+      let b = load_b(k, col);
+      for (var r = 0; r < ${SKINNY_ROWS}; r++) {
+        if (r < M) { acc[r] += load_a(r, k) * b; }
+      }
+    }
+    for (var r = 0; r < M; r++) { store_c(r, col, acc[r]); }
+  }`;
+}
+
+/** Workgroup counts for the skinny skeleton: N columns, `layers` deep. */
+export function skinnyWorkgroups(n: number, layers: number): [number, number, number] {
+  return [Math.ceil(n / SKINNY_THREADS), 1, layers];
+}
+
 /** Workgroup counts for an M × N product, `layers` deep (batches or groups). */
 export function gemmWorkgroups(m: number, n: number, layers: number): [number, number, number] {
   return [Math.ceil(n / GEMM_BLOCK), Math.ceil(m / GEMM_BLOCK), layers];
@@ -89,12 +120,14 @@ export function gemmWorkgroups(m: number, n: number, layers: number): [number, n
  * `shader(store)` is the GEMM whose `store_c` computes the result's flat index `i` and runs `store`
  * (the plain contraction stores `y[i] = value;`). Returns undefined when the parameters do not fit.
  */
-export function gemmProgram(base: Omit<Program, 'helpers' | 'body' | 'withEpilogue'>, shader: (store: string) => GemmShader): Program {
+export function gemmProgram(base: Omit<Program, 'helpers' | 'body' | 'withEpilogue'>, shader: (store: string) => GemmShader, skinny = false): Program {
   const plain = shader('y[i] = value;');
+  const helpers = (s: GemmShader) => (skinny ? s.functions : gemmHelpers(s));
+  const body = (s: GemmShader) => (skinny ? skinnyBody(s) : gemmBody(s));
   return {
     ...base,
-    helpers: gemmHelpers(plain),
-    body: gemmBody(plain),
+    helpers: helpers(plain),
+    body: body(plain),
     withEpilogue: (epilogue: GemmEpilogue) => {
       const { store, params } = epilogue.code(base.params.length, base.inputs.length);
       if (base.params.length + params.length > MAX_OP_PARAMS) return undefined;
@@ -105,8 +138,8 @@ export function gemmProgram(base: Omit<Program, 'helpers' | 'body' | 'withEpilog
         inputs: [...base.inputs, ...epilogue.inputs],
         params: [...base.params, ...params],
         outputDTypes: epilogue.outputDTypes,
-        helpers: `${epilogue.helpers}\n${gemmHelpers(fused)}`,
-        body: gemmBody(fused),
+        helpers: `${epilogue.helpers}\n${helpers(fused)}`,
+        body: body(fused),
       };
     },
   };
