@@ -4,8 +4,9 @@ import { MAX_OP_PARAMS } from '../runtime.js';
 /**
  * The blocked matrix-product skeleton shared by matMul, conv2d (implicit GEMM) and conv2d's filter
  * gradient: a workgroup of 8 × 8 threads computes a 32 × 32 block of C = A·B, each thread a 4 × 4
- * patch held in registers, stepping through K in slices of 32 staged in workgroup memory, so each
- * staged value feeds four multiply-adds. The caller supplies how to read A and B and where C goes,
+ * patch held in registers as four vectors, stepping through K in slices of 32 staged in workgroup
+ * memory (B as vectors of four columns, so a thread's columns are one load), so each staged value
+ * feeds four multiply-adds. The caller supplies how to read A and B and where C goes,
  * as WGSL functions, which is what makes a convolution a GEMM without an im2col buffer.
  */
 
@@ -28,7 +29,7 @@ export interface GemmShader {
 export function gemmHelpers(shader: GemmShader): string {
   const staged = GEMM_BLOCK * GEMM_BLOCK;
   return `var<workgroup> As: array<${shader.type}, ${staged}>;
-var<workgroup> Bs: array<${shader.type}, ${staged}>;
+var<workgroup> Bs: array<vec4<${shader.type}>, ${staged / 4}>;
 ${shader.functions}`;
 }
 
@@ -42,7 +43,7 @@ export function gemmBody(shader: GemmShader): string {
   let ty = lid / ${side};
   let rowBase = wy * ${GEMM_BLOCK};
   let colBase = wx * ${GEMM_BLOCK};
-  var acc: array<${T}, ${PATCH * PATCH}>;
+  var acc: array<vec4<${T}>, ${PATCH}>;
   for (var t = 0; t < K; t += ${GEMM_BLOCK}) {
     for (var e = 0; e < ${staged / GEMM_THREADS}; e++) {
       let idx = lid + e * ${GEMM_THREADS};
@@ -54,18 +55,14 @@ export function gemmBody(shader: GemmShader): string {
       As[idx] = av;
       var bv = ${zero};
       if (t + r < K && colBase + c < N) { bv = load_b(t + r, colBase + c); }
-      Bs[idx] = bv;
+      // B staged as vectors of four adjacent columns: a thread's four columns are one load.
+      Bs[idx / 4][idx % 4] = bv;
     }
     workgroupBarrier();
     for (var p = 0; p < ${GEMM_BLOCK}; p++) {
-      var av: array<${T}, ${PATCH}>;
-      var bv: array<${T}, ${PATCH}>;
+      let bv = Bs[p * ${GEMM_BLOCK / 4} + tx];
       for (var r = 0; r < ${PATCH}; r++) {
-        av[r] = As[(ty * ${PATCH} + r) * ${GEMM_BLOCK} + p];
-        bv[r] = Bs[p * ${GEMM_BLOCK} + tx * ${PATCH} + r];
-      }
-      for (var r = 0; r < ${PATCH}; r++) {
-        for (var c = 0; c < ${PATCH}; c++) { acc[r * ${PATCH} + c] += av[r] * bv[c]; }
+        acc[r] += As[(ty * ${PATCH} + r) * ${GEMM_BLOCK} + p] * bv;
       }
     }
     workgroupBarrier();
@@ -74,7 +71,7 @@ export function gemmBody(shader: GemmShader): string {
     let row = rowBase + ty * ${PATCH} + r;
     for (var c = 0; c < ${PATCH}; c++) {
       let col = colBase + tx * ${PATCH} + c;
-      if (row < M && col < N) { store_c(row, col, acc[r * ${PATCH} + c]); }
+      if (row < M && col < N) { store_c(row, col, acc[r][c]); }
     }
   }`;
 }
