@@ -246,8 +246,48 @@ export function vecmat_f32(a: usize, aStride: i32, b: usize, bRow: i32, c: usize
     const out = c + (<usize>j0 << 2);
     memory.fill(out, 0, <usize>width << 2);
     let p = 0;
-    // Four rows of B per pass over c: one load and one store of c per four products instead of per
-    // product. The sums still add the products in order of p, so the rounding is the one-row loop's.
+    // Eight rows of B per pass over c, eight columns per step in two independent chains: one load
+    // and one store of c per eight products. The sums still add the products in order of p, so the
+    // rounding is the one-row loop's.
+    for (; p + 8 <= k; p += 8) {
+      const v0 = v128.load32_splat(a + (<usize>(p * aStride) << 2));
+      const v1 = v128.load32_splat(a + (<usize>((p + 1) * aStride) << 2));
+      const v2 = v128.load32_splat(a + (<usize>((p + 2) * aStride) << 2));
+      const v3 = v128.load32_splat(a + (<usize>((p + 3) * aStride) << 2));
+      const v4 = v128.load32_splat(a + (<usize>((p + 4) * aStride) << 2));
+      const v5 = v128.load32_splat(a + (<usize>((p + 5) * aStride) << 2));
+      const v6 = v128.load32_splat(a + (<usize>((p + 6) * aStride) << 2));
+      const v7 = v128.load32_splat(a + (<usize>((p + 7) * aStride) << 2));
+      const r0 = b + (<usize>(p * bRow + j0) << 2);
+      let j = 0;
+      for (; j + 4 <= width; j += 4) {
+        const at = <usize>j << 2;
+        let row = r0 + at;
+        let sum = v128.load(out + at);
+        sum = f32x4.add(sum, f32x4.mul(v0, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v1, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v2, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v3, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v4, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v5, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v6, v128.load(row)));
+        row += rowBytes;
+        sum = f32x4.add(sum, f32x4.mul(v7, v128.load(row)));
+        v128.store(out + at, sum);
+      }
+      for (; j < width; j++) {
+        const at = <usize>j << 2;
+        let sum = load<f32>(out + at);
+        for (let q = 0; q < 8; q++) sum += load<f32>(a + (<usize>((p + q) * aStride) << 2)) * load<f32>(r0 + at + <usize>q * rowBytes);
+        store<f32>(out + at, sum);
+      }
+    }
     for (; p + 4 <= k; p += 4) {
       const s0 = load<f32>(a + (<usize>(p * aStride) << 2));
       const s1 = load<f32>(a + (<usize>((p + 1) * aStride) << 2));
