@@ -1,0 +1,20 @@
+// Keras 3's golden fit numbers on the WASM backend (threads off and on): the traced train, test and
+// predict steps run its kernels, fused regions and epilogues.
+import { engine } from '@tessera/core';
+import { setThreads } from '@tessera/backend-cpu-wasm';
+import { afterAll } from 'vitest';
+import { describeFitGolden } from './fit-golden-suite.js';
+
+describeFitGolden('wasm', async () => {
+  await setThreads(1);
+  return 'wasm';
+});
+describeFitGolden('wasm with 2 threads', async () => {
+  await engine.setBackend('wasm');
+  await setThreads(2);
+  return 'wasm';
+});
+
+afterAll(async () => {
+  await setThreads(1);
+});
