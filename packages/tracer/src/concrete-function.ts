@@ -54,12 +54,20 @@ class CompiledRunner {
   private readonly lowered: LoweredGraph;
   private readonly interpreter: GraphExecutor;
   private readonly executable: Executable;
+  /**
+   * While `prepare` runs: a throwaway executor, so that preparing leaves the real one as if it had
+   * never run (its first run uses the seed drawn while tracing, as an eager call would).
+   */
+  private preparing: GraphExecutor | undefined;
 
-  constructor(graph: Graph, backend: Backend) {
+  constructor(
+    graph: Graph,
+    private readonly backend: Backend,
+  ) {
     this.lowered = lowerVariables(graph);
     const interpreter = new GraphExecutor(this.lowered.graph, backend);
     this.interpreter = interpreter;
-    this.executable = backend.compile!(this.lowered.graph, (inputs) => interpreter.run(inputs).map((o) => o.id));
+    this.executable = backend.compile!(this.lowered.graph, (inputs) => (this.preparing ?? interpreter).run(inputs).map((o) => o.id));
   }
 
   run(inputs: readonly KernelInput[], outputShapes: (inputs: readonly KernelInput[]) => Shape[]): KernelInput[] {
@@ -72,7 +80,15 @@ class CompiledRunner {
   }
 
   async prepare(inputs: readonly KernelInput[]): Promise<void> {
-    await this.executable.prepare?.(this.withVariables(inputs));
+    if (this.executable.prepare === undefined) return;
+    const preparing = new GraphExecutor(this.lowered.graph, this.backend);
+    this.preparing = preparing;
+    try {
+      await this.executable.prepare(this.withVariables(inputs));
+    } finally {
+      this.preparing = undefined;
+      preparing.dispose();
+    }
   }
 
   dispose(): void {

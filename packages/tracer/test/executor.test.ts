@@ -310,6 +310,40 @@ describe('backend.compile', () => {
   });
 });
 
+describe('warmup on a backend that compiles graphs', () => {
+  it('leaves the numbers an unseeded random op draws as they would be without it (eager order after setSeed)', async () => {
+    registerBackend('interpreting', () => {
+      const reference = new ReferenceBackend();
+      return Object.assign(Object.create(reference) as ReferenceBackend, {
+        name: 'interpreting',
+        // Runs and prepares through the interpreter it is given, as the WebGPU backend does.
+        compile: (_graph: Graph, interpret: GraphInterpreter): Executable => ({
+          run: (inputs: readonly KernelInput[]) => interpret(inputs),
+          prepare: async (inputs: readonly KernelInput[]) => {
+            for (const id of interpret(inputs)) reference.free(id);
+          },
+          dispose: () => {},
+        }),
+      });
+    }, -200);
+    await setBackend('interpreting');
+    try {
+      const noisy = (x: Tensor) => x.add(randomUniform([3])).mul(randomNormal([3]));
+      setSeed(11);
+      const eager = [0, 1, 2].map(() => Array.from(noisy(tensor([1, 2, 3])).dataSync()));
+      setSeed(11);
+      const f = trace(noisy);
+      await f.warmup(tensor([1, 2, 3]));
+      const traced = [0, 1, 2].map(() => Array.from(f(tensor([1, 2, 3])).dataSync()));
+      traced.forEach((values, call) => values.forEach((v, i) => expect(v, `call ${call}[${i}]`).toBeCloseTo(eager[call][i], 5)));
+      expect(f.traceCount).toBe(1);
+    } finally {
+      await setBackend('reference');
+      engine.removeBackend('interpreting');
+    }
+  });
+});
+
 describe('random ops in traced functions', () => {
   it('unseeded ops draw new numbers on every call, the same numbers as eager calls after setSeed', () => {
     const noisy = (x: Tensor) => x.add(randomUniform([3])).add(randomNormal([3]));
