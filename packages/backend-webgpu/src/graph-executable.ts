@@ -1,5 +1,5 @@
 import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@tessera/core';
-import { DisposedError } from '@tessera/core';
+import { DisposedError, drawSeed } from '@tessera/core';
 import type { WebGPUBackend } from './backend.js';
 import type { Capture, CapturedDispatch, Handle, Storage } from './runtime.js';
 
@@ -19,6 +19,8 @@ type OutputSource =
   | { readonly kind: 'kept'; readonly storage: Storage };
 
 interface TapeEntry {
+  /** An unseeded random op's dispatch: its uniform words, rewritten with a fresh seed on each replay. */
+  readonly reseed?: Int32Array<ArrayBuffer>;
   readonly pipeline: GPUComputePipeline;
   readonly workgroups: readonly [number, number, number];
   readonly bindings: readonly Binding[];
@@ -60,12 +62,16 @@ function bufferId(buffer: GPUBuffer): number {
  * No kernel code, shape inference, WGSL keys or uniform uploads run on a warm call: CUDA graphs'
  * capture-and-replay, or ONNX Runtime WebGPU's graph capture, without their fixed input buffers.
  *
- * A graph whose dispatches change from call to call without its shapes changing (an unseeded random
- * op draws a new seed into its uniforms) is not captured: it runs the generic way on every call.
+ * An unseeded random op draws a new seed on every call: its dispatch is replayed with the seed the
+ * generic executor would have drawn (in node order, from the same stream) in a uniform of its own.
+ * Where that correspondence cannot be made (a random op inside a cond branch or a loop body, or one
+ * that dispatches nothing), the graph runs the generic way on every call.
  */
 export class GpuGraphExecutable implements Executable {
   private readonly tapes = new Map<string, Tape>();
   private readonly replayable: boolean;
+  /** The graph's random nodes in order, true where unseeded (a new seed per call). */
+  private readonly randomNodes: readonly boolean[];
   private disposed = false;
 
   constructor(
@@ -73,7 +79,8 @@ export class GpuGraphExecutable implements Executable {
     graph: Graph,
     private readonly interpret: GraphInterpreter,
   ) {
-    this.replayable = !drawsPerCall(graph);
+    this.replayable = !graph.nodes.some((node) => Object.values(node.attrs).some((value) => isGraph(value) && drawsPerCall(value)));
+    this.randomNodes = graph.nodes.filter((node) => node.op === 'random').map((node) => node.attrs.stateful === true);
   }
 
   /** Tapes captured so far (for tests). */
@@ -123,13 +130,26 @@ export class GpuGraphExecutable implements Executable {
       else outputs.push(shareStorage(source.kind === 'kept' ? source.storage : (source.kind === 'input' ? inputs : outputs)[source.index].storage));
     }
     for (const entry of tape.entries) {
+      if (entry.reseed !== undefined) {
+        // The seed the generic executor would draw for this node on this call (runAttrs).
+        const params = entry.reseed.slice();
+        const seed = drawSeed();
+        params[RANDOM_SEED_WORD] = seed[0] | 0;
+        params[RANDOM_SEED_WORD + 1] = seed[1] | 0;
+        runtime.dispatchWithParams(entry.pipeline, params, this.buffersFor(entry, inputs, outputs), entry.sizes, entry.workgroups);
+        continue;
+      }
       runtime.dispatch(entry.pipeline, entry.fixed ?? this.varyingBindGroup(entry, inputs, outputs), entry.workgroups);
     }
     return outputs;
   }
 
+  private buffersFor(entry: TapeEntry, inputs: readonly Handle[], outputs: readonly Handle[]): GPUBuffer[] {
+    return entry.bindings.map((b) => (b.kind === 'fixed' ? b.buffer : (b.kind === 'input' ? inputs : outputs)[b.index].storage.buffer));
+  }
+
   private varyingBindGroup(entry: TapeEntry, inputs: readonly Handle[], outputs: readonly Handle[]): GPUBindGroup {
-    const buffers = entry.bindings.map((b) => (b.kind === 'fixed' ? b.buffer : (b.kind === 'input' ? inputs : outputs)[b.index].storage.buffer));
+    const buffers = this.buffersFor(entry, inputs, outputs);
     let key = '';
     entry.bindings.forEach((b, k) => {
       if (b.kind !== 'fixed') key += `${bufferId(buffers[k])},`;
@@ -164,7 +184,7 @@ export class GpuGraphExecutable implements Executable {
     } finally {
       runtime.capture = undefined;
     }
-    const tape = buildTape(backend, capture, handles, results as Handle[]);
+    const tape = buildTape(backend, capture, handles, results as Handle[], this.randomNodes);
     if (tape === undefined) {
       // Not replayable as captured (aliased inputs, an output written from the CPU): give everything back.
       for (const buffer of capture.released) runtime.pool.release(buffer);
@@ -193,8 +213,12 @@ export class GpuGraphExecutable implements Executable {
  * one queue run in order. Everything else bound stays as captured (constants) or is a call's input
  * or output.
  */
-function buildTape(backend: WebGPUBackend, capture: Capture, inputs: readonly Handle[], outputs: readonly Handle[]): Tape | undefined {
+function buildTape(backend: WebGPUBackend, capture: Capture, inputs: readonly Handle[], outputs: readonly Handle[], randomNodes: readonly boolean[]): Tape | undefined {
   const runtime = backend.runtime;
+  // One dispatch per random node, in node order: the k-th random dispatch is the k-th random node.
+  const randomDispatches = capture.dispatches.filter((d) => d.key.startsWith('random:'));
+  if (randomDispatches.length !== randomNodes.length) return undefined;
+  const reseeded = new Set(randomDispatches.filter((_, k) => randomNodes[k]));
   const inputIndex = new Map<GPUBuffer, number>();
   for (let k = 0; k < inputs.length; k++) {
     const buffer = inputs[k].storage.buffer;
@@ -273,6 +297,7 @@ function buildTape(backend: WebGPUBackend, capture: Capture, inputs: readonly Ha
       }
       return { kind: 'fixed', buffer: assigned.get(buffer) ?? buffer };
     });
+    if (reseeded.has(d)) return { reseed: d.params, pipeline: d.pipeline, workgroups: d.workgroups, bindings, sizes: d.sizes, varying: new Map() };
     const fixed = allFixed ? runtime.bindGroup(d.pipeline, bindings.map((b) => (b as { buffer: GPUBuffer }).buffer), d.sizes) : undefined;
     return { pipeline: d.pipeline, workgroups: d.workgroups, bindings, sizes: d.sizes, fixed, varying: new Map() };
   });
@@ -291,7 +316,10 @@ function shapesKey(inputs: readonly KernelInput[]): string {
   return key;
 }
 
-/** Whether a graph (or a branch or loop body in it) has a node whose dispatch differs per call at fixed shapes. */
+/** The uniform word of a random program's seed (after the runtime's two reserved words; kernels/misc.ts). */
+const RANDOM_SEED_WORD = 2;
+
+/** Whether a graph (or a branch or loop body in it) has an unseeded random op. */
 function drawsPerCall(graph: Graph): boolean {
   return graph.nodes.some((node) => {
     if (node.op === 'random' && node.attrs.stateful === true) return true;

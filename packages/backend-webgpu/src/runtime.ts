@@ -107,6 +107,9 @@ export interface GemmEpilogue {
 
 /** One dispatch as a graph capture saw it (see graph-executable.ts): enough to record it again. */
 export interface CapturedDispatch {
+  /** The program's key (`random:normal`, ...) and its uniform words, for a replay that rewrites them. */
+  readonly key: string;
+  readonly params: Int32Array<ArrayBuffer>;
   readonly pipeline: GPUComputePipeline;
   /** The buffer at each binding (binding 0 is the uniform) and the bytes bound. */
   readonly buffers: GPUBuffer[];
@@ -262,8 +265,19 @@ export class GpuRuntime {
     this.dispatch(pipeline, bindGroup, workgroups);
     // The uniform is used by this batch only: it may be reused once the batch is submitted. A
     // capture keeps it, with its parameters, for the dispatch's replays.
-    if (this.capture !== undefined) this.capture.dispatches.push({ pipeline, buffers, sizes, workgroups });
+    if (this.capture !== undefined) this.capture.dispatches.push({ key: program.key, params, pipeline, buffers, sizes, workgroups });
     else this.pool.release(uniform);
+  }
+
+  /**
+   * Records a captured dispatch again with new uniform words (a random op's fresh seed): a uniform
+   * of its own for this batch, bound with `buffers` (whose first, the captured uniform, it replaces).
+   */
+  dispatchWithParams(pipeline: GPUComputePipeline, params: Int32Array<ArrayBuffer>, buffers: readonly GPUBuffer[], sizes: readonly number[], workgroups: readonly [number, number, number]): void {
+    const uniform = this.pool.acquire(UNIFORM_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+    this.device.queue.writeBuffer(uniform, 0, params);
+    this.dispatch(pipeline, this.bindGroup(pipeline, [uniform, ...buffers.slice(1)], sizes), workgroups);
+    this.pool.release(uniform);
   }
 
   /** A bind group for `pipeline` with `buffers[k]` (its first `sizes[k]` bytes) at binding k. */
