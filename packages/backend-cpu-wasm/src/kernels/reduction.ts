@@ -40,6 +40,8 @@ function identity(op: Reduction, dtype: DType): number {
 const PARALLEL_MIN_ELEMENTS = 1 << 17;
 
 const BYTES: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
+/** Chunks a reduction over its outermost axis is cut into, at most. */
+const MAX_CHUNKS = 64;
 
 export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ readonly axes: readonly number[] }> {
   return ([x]: readonly KernelInput[], { axes }, [out]: readonly TensorInfo[]) => {
@@ -54,7 +56,10 @@ export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ r
     const plan = elements === 0 ? undefined : reductionPlan(x.shape, axes);
     const run = (accumulators: number, accBytes: number, fn: string) => {
       if (plan === undefined) return;
-      if (elements >= PARALLEL_MIN_ELEMENTS && lanesOf(context).count > 1) {
+      // Large reductions over their outermost axis go by chunks whatever the thread count (so the
+      // result does not depend on it); those keeping it split between threads when there are any.
+      const outerReduced = plan[1 + plan[0]] === 0;
+      if (elements >= PARALLEL_MIN_ELEMENTS && (outerReduced || lanesOf(context).count > 1)) {
         reduceOnLanes(context, fn, plan, context.address(x), BYTES[dtype], accumulators, accBytes, cells, effective, init);
       } else {
         context.call(fn, context.address(x), accumulators, context.plan(plan));
@@ -80,11 +85,12 @@ export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ r
 }
 
 /**
- * A reduction split between the threads along the plan's outermost axis. Where that axis is kept,
- * each thread folds its own output cells, in the order one thread would (the same bits). Where it is
- * reduced, each thread folds into private accumulators, which are then folded together in thread
- * order: exact for integers, bools, max and min; float sums and products, accumulated in f64, may
- * differ from one thread's in the last bits of the f64 before rounding to f32.
+ * A large reduction split along the plan's outermost axis. Where that axis is kept, each thread folds
+ * its own output cells, in the order one thread would (the same bits). Where it is reduced, the axis
+ * is cut into chunks of about PARALLEL_MIN_ELEMENTS inputs, a number fixed by the shape alone; each
+ * chunk folds into accumulators of its own (threads take runs of chunks), and the chunks' results are
+ * folded together in chunk order. One thread does exactly the same, so the result is the same bits
+ * on any number of threads.
  */
 function reduceOnLanes(
   context: WasmContext,
@@ -103,35 +109,40 @@ function reduceOnLanes(
   const shape = plan.slice(1, 1 + rank);
   const strides = plan.slice(1 + rank, 1 + 2 * rank);
   const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
-  const ranges = splitRange(shape[0], lanes.count, 1);
   const shared = strides[0] !== 0;
-  const blocks: number[] = [];
+  const chunkCount = Math.min(shape[0], MAX_CHUNKS, Math.ceil((shape[0] * rowElements) / PARALLEL_MIN_ELEMENTS));
+  // Shared: one range of rows per thread. Private: chunks by shape, then runs of chunks per thread.
+  const chunks = shared ? splitRange(shape[0], lanes.count, 1) : splitRange(shape[0], chunkCount, 1);
+  const perLane = shared ? 1 : Math.ceil(chunks.length / lanes.count);
+  // One scratch block: each chunk's plan, then (reduced axis) each chunk's accumulators, 8-aligned.
+  const planBytes = Math.ceil((plan.length * 4) / 8) * 8;
+  const block = context.scratch(chunks.length * planBytes + (shared ? 0 : chunks.length * cells * accBytes));
   try {
-    const privateAccumulators = shared ? 0 : context.scratch(ranges.length * cells * accBytes);
-    if (!shared) blocks.push(privateAccumulators);
-    const work = ranges.map(([start, end], lane): KernelCall[] => {
-      const lanePlan = context.scratch(plan.length * 4);
-      blocks.push(lanePlan);
-      context.memoryViews.i32.set([rank, end - start, ...shape.slice(1), ...strides, ...shape.map(() => 0)], lanePlan >>> 2);
+    const privateAccumulators = block + chunks.length * planBytes;
+    const work: KernelCall[][] = [];
+    chunks.forEach(([start, end], chunk) => {
+      const chunkPlan = block + chunk * planBytes;
+      context.memoryViews.i32.set([rank, end - start, ...shape.slice(1), ...strides, ...shape.map(() => 0)], chunkPlan >>> 2);
       let target = accumulators + start * strides[0] * accBytes;
       if (!shared) {
-        target = privateAccumulators + lane * cells * accBytes;
+        target = privateAccumulators + chunk * cells * accBytes;
         if (accBytes === 8) context.call('fill_f64', target, init, cells);
         else if (accBytes === 1) context.memoryViews.u8.fill(init, target, target + cells);
         else (fn.endsWith('_f32') ? context.memoryViews.f32 : context.memoryViews.i32).fill(init, target >>> 2, (target >>> 2) + cells);
       }
-      return [{ name: fn, args: [x + start * rowElements * inBytes, target, lanePlan] }];
+      const lane = Math.floor(chunk / perLane);
+      (work[lane] ??= []).push({ name: fn, args: [x + start * rowElements * inBytes, target, chunkPlan] });
     });
     lanes.run(work);
     if (shared) return;
     if (accBytes === 8) {
-      for (let lane = 0; lane < ranges.length; lane++) context.call('fold_f64', op === 'sum' ? 0 : 1, accumulators, privateAccumulators + lane * cells * 8, cells);
+      for (let chunk = 0; chunk < chunks.length; chunk++) context.call('fold_f64', op === 'sum' ? 0 : 1, accumulators, privateAccumulators + chunk * cells * 8, cells);
     } else {
-      // The threads' partials, [threads, cells], reduced over their first axis into the result.
-      context.call(fn, privateAccumulators, accumulators, context.plan([2, ranges.length, cells, 0, 1, 0, 0]));
+      // The chunks' partials, [chunks, cells], reduced over their first axis into the result.
+      context.call(fn, privateAccumulators, accumulators, context.plan([2, chunks.length, cells, 0, 1, 0, 0]));
     }
   } finally {
-    for (const block of blocks) context.release(block);
+    context.release(block);
   }
 }
 
