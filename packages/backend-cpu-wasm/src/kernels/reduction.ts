@@ -41,7 +41,7 @@ const PARALLEL_MIN_ELEMENTS = 1 << 17;
 
 const BYTES: Readonly<Record<DType, number>> = { float32: 4, int32: 4, bool: 1 };
 /** Chunks a reduction over its outermost axis is cut into, at most. */
-const MAX_CHUNKS = 64;
+const MAX_CHUNKS = 8;
 
 export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ readonly axes: readonly number[] }> {
   return ([x]: readonly KernelInput[], { axes }, [out]: readonly TensorInfo[]) => {
@@ -114,8 +114,8 @@ function reduceOnLanes(
   // Shared: one range of rows per thread. Private: chunks by shape, then runs of chunks per thread.
   const chunks = shared ? splitRange(shape[0], lanes.count, 1) : splitRange(shape[0], chunkCount, 1);
   const perLane = shared ? 1 : Math.ceil(chunks.length / lanes.count);
-  // One scratch block: each chunk's plan, then (reduced axis) each chunk's accumulators, 8-aligned.
-  const planBytes = Math.ceil((plan.length * 4) / 8) * 8;
+  // One scratch block: each chunk's plan, then (reduced axis) each chunk's accumulators, 16-aligned.
+  const planBytes = Math.ceil((plan.length * 4) / 16) * 16;
   const block = context.scratch(chunks.length * planBytes + (shared ? 0 : chunks.length * cells * accBytes));
   try {
     const privateAccumulators = block + chunks.length * planBytes;
