@@ -2,8 +2,9 @@
 // predict steps run its kernels, fused regions and epilogues.
 import { engine } from '@tessera/core';
 import { setThreads } from '@tessera/backend-cpu-wasm';
-import { afterAll } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeFitGolden } from './fit-golden-suite.js';
+import { fitRecordingWarmups } from './prepare-steps.js';
 
 describeFitGolden('wasm', async () => {
   await setThreads(1);
@@ -17,4 +18,12 @@ describeFitGolden('wasm with 2 threads', async () => {
 
 afterAll(async () => {
   await setThreads(1);
+});
+
+
+it('fit prepares nothing ahead on a backend that does not compile graphs (wasm)', async () => {
+  await engine.setBackend('wasm');
+  const { warmups, losses } = await fitRecordingWarmups();
+  expect(warmups).toEqual([]);
+  expect(losses).toHaveLength(2);
 });

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tessera/core';
-import { ArgumentError, dispose, tensor, tidy } from '@tessera/core';
+import { ArgumentError, dispose, engine, tensor, tidy } from '@tessera/core';
 import { CallbackList } from '../callbacks/callback.js';
 import type { Callback, Logs } from '../callbacks/callback.js';
 import { History } from '../callbacks/history.js';
@@ -18,9 +18,30 @@ export interface LoopAccess {
   packY(ys: Tensor[]): Tensor | Tensor[];
   /** Outputs as the model returns them: one tensor, or a list for list outputs. */
   packOutputs(outputs: Tensor[]): Tensor | Tensor[];
-  trainFunction(): (data: StepData) => Record<string, Tensor>;
-  testFunction(): (data: StepData) => Record<string, Tensor>;
+  trainFunction(): Step;
+  testFunction(): Step;
   predictFunction(): (x: Tensor | Tensor[]) => Tensor | Tensor[];
+}
+
+/** A step function that may be traced (then it can prepare ahead: `TracedFunction.warmup`). */
+type Step = ((data: StepData) => Record<string, Tensor>) & { warmup?: (data: StepData) => Promise<unknown> };
+
+/** The batch sizes each traced step has been prepared for (see `prepareStep`). */
+const preparedSizes = new WeakMap<object, Set<number>>();
+
+/**
+ * On a backend that compiles traced graphs (WebGPU), prepares a step for a batch size it has not met
+ * before that batch runs: the graph's GPU pipelines are created asynchronously, which the loop can
+ * await, instead of synchronously inside the step's first call (a stall of the page's main thread).
+ * Elsewhere, and for steps run eagerly, it does nothing.
+ */
+async function prepareStep(step: Step, data: StepData, size: number): Promise<void> {
+  if (step.warmup === undefined || engine.backend.compile === undefined) return;
+  let sizes = preparedSizes.get(step);
+  if (sizes === undefined) preparedSizes.set(step, (sizes = new Set()));
+  if (sizes.has(size)) return;
+  sizes.add(size);
+  await step.warmup(data);
 }
 
 export function positiveInteger(owner: string, name: string, value: unknown): number {
@@ -136,7 +157,9 @@ export async function fitLoop(model: Model, access: LoopAccess, x: ModelData, y:
         });
         let values: Record<string, Tensor>;
         try {
-          values = trainFunction([access.packX(batch.bx), access.packY(batch.by), batch.bw]);
+          const data: StepData = [access.packX(batch.bx), access.packY(batch.by), batch.bw];
+          await prepareStep(trainFunction, data, size);
+          values = trainFunction(data);
         } finally {
           dispose(batch);
         }
@@ -176,7 +199,9 @@ export async function evaluateBatches(model: Model, access: LoopAccess, xs: Tens
     const batch = tidy(() => ({ bx: sliceRows(xs, start, size), by: sliceRows(ys, start, size), bw: sw ? sliceRows([sw], start, size)[0] : undefined }));
     let values: Record<string, Tensor>;
     try {
-      values = testFunction([access.packX(batch.bx), access.packY(batch.by), batch.bw]);
+      const data: StepData = [access.packX(batch.bx), access.packY(batch.by), batch.bw];
+      await prepareStep(testFunction, data, size);
+      values = testFunction(data);
     } finally {
       dispose(batch);
     }
