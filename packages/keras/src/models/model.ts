@@ -24,7 +24,7 @@ installSymbolicCalls();
 
 /** One batch handed to `trainStep`/`testStep`: inputs, targets, optional per-sample weights. */
 export type StepData = [x: Tensor | Tensor[], y: Tensor | Tensor[], sampleWeight?: Tensor];
-type StepFunction<A extends unknown[], R> = ((...args: A) => R) & Partial<Pick<TracedFunction<A, R>, 'traceCount' | 'concreteFunctions'>>;
+type StepFunction<A extends unknown[], R> = ((...args: A) => R) & Partial<Pick<TracedFunction<A, R>, 'traceCount' | 'concreteFunctions' | 'warmup'>>;
 
 export interface ModelArgs extends LayerArgs {
   inputs?: KerasTensor | readonly KerasTensor[];
