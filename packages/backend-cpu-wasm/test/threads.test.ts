@@ -38,6 +38,19 @@ beforeAll(async () => {
   backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;
 });
 
+/** `op` on 1 thread, then on 2 where its work must be split over both lanes: the same values exactly. */
+async function expectSplitLikeOneThread(name: string, op: () => Tensor): Promise<void> {
+  await setThreads(1);
+  const one = op();
+  await setThreads(2);
+  const split = vi.spyOn(lanesOf(contextOf(backend)), 'run');
+  const two = op();
+  expect(split.mock.calls.some(([work]) => work.length === 2), name).toBe(true);
+  split.mockRestore();
+  expect(Array.from(two.dataSync()), name).toEqual(Array.from(one.dataSync()));
+  for (const t of [one, two]) t.dispose();
+}
+
 afterAll(async () => {
   await setThreads(1);
 });
@@ -190,18 +203,7 @@ describe('threads', { timeout: 60_000 }, () => {
       ['greater (bool)', () => greater(x, y)],
       ['int32 sub', () => sub(ints, tensor(7, [], 'int32'))],
     ];
-    for (const [name, op] of ops) {
-      await setThreads(1);
-      const one = op();
-      await setThreads(2);
-      const lanes = lanesOf(contextOf(backend));
-      const split = vi.spyOn(lanes, 'run');
-      const two = op();
-      expect(split.mock.calls.some(([work]) => work.length === 2), name).toBe(true);
-      split.mockRestore();
-      expect(Array.from(two.dataSync()), name).toEqual(Array.from(one.dataSync()));
-      for (const t of [one, two]) t.dispose();
-    }
+    for (const [name, op] of ops) await expectSplitLikeOneThread(name, op);
     for (const t of [x, y, ints]) t.dispose();
   });
 
@@ -227,20 +229,13 @@ describe('threads', { timeout: 60_000 }, () => {
       ['sum over the middle axis of a cube', () => sum(cube, 1)],
       ['sum over the first and last axes of a cube', () => sum(cube, [0, 2])],
     ];
-    for (const [name, op] of cases) {
-      await setThreads(1);
-      const one = op();
-      await setThreads(2);
-      const lanes = lanesOf(contextOf(backend));
-      const split = vi.spyOn(lanes, 'run');
-      const two = op();
-      expect(split.mock.calls.some(([work]) => work.length === 2), name).toBe(true);
-      split.mockRestore();
-      expect(Array.from(two.dataSync()), name).toEqual(Array.from(one.dataSync()));
-      for (const t of [one, two]) t.dispose();
-    }
-    expect(Array.from(any(bools).dataSync())).toEqual([1]);
-    for (const t of [x, flat, ints, bools, cube]) t.dispose();
+    for (const [name, op] of cases) await expectSplitLikeOneThread(name, op);
+    // And the values themselves, where a JavaScript loop gives them exactly.
+    const anyTrue = any(bools);
+    const intTotal = sum(ints);
+    expect(Array.from(anyTrue.dataSync())).toEqual([1]);
+    expect(intTotal.dataSync()[0]).toBe((ints.dataSync() as Int32Array).reduce((a, b) => (a + b) | 0, 0));
+    for (const t of [x, flat, ints, bools, cube, anyTrue, intTotal]) t.dispose();
   });
 
   it('fused regions large enough to split run on both threads and equal 1 thread exactly (row-broadcast, repeated-row and scalar inputs)', async () => {

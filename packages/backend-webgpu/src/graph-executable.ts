@@ -178,17 +178,14 @@ export class GpuGraphExecutable implements Executable {
       runtime.materialize();
     } catch (error) {
       runtime.capture = undefined;
-      for (const buffer of capture.released) runtime.pool.release(buffer);
-      for (const d of capture.dispatches) runtime.pool.release(d.buffers[0]);
+      giveBack(runtime, capture);
       throw error;
-    } finally {
-      runtime.capture = undefined;
     }
+    runtime.capture = undefined;
     const tape = buildTape(backend, capture, handles, results as Handle[], this.randomNodes);
     if (tape === undefined) {
-      // Not replayable as captured (aliased inputs, an output written from the CPU): give everything back.
-      for (const buffer of capture.released) runtime.pool.release(buffer);
-      for (const d of capture.dispatches) runtime.pool.release(d.buffers[0]);
+      // Not replayable as captured (aliased inputs, an output written from the CPU).
+      giveBack(runtime, capture);
       return results;
     }
     if (this.tapes.size >= MAX_TAPES) {
@@ -302,6 +299,12 @@ function buildTape(backend: WebGPUBackend, capture: Capture, inputs: readonly Ha
     return { pipeline: d.pipeline, workgroups: d.workgroups, bindings, sizes: d.sizes, fixed, varying: new Map() };
   });
   return { entries, outputs: sources, owned };
+}
+
+/** Returns to the pool what a capture held back: the buffers released during it and its uniforms. */
+function giveBack(runtime: WebGPUBackend['runtime'], capture: Capture): void {
+  for (const buffer of capture.released) runtime.pool.release(buffer);
+  for (const d of capture.dispatches) runtime.pool.release(d.buffers[0]);
 }
 
 /** A second handle on a storage, as `backend.share` makes. */

@@ -47,13 +47,17 @@ describe('compiled traced graphs on webgpu: captured on the first call, replayed
     const w = tensor([[0.5, -1, 2], [1.5, 0.25, -0.75]]);
     const b = tensor([0.1, -0.2, 0.3]);
     const f = trace((x: Tensor, w: Tensor, b: Tensor) => net(x, w, b));
+    let captured = 0;
     for (let call = 0; call < 6; call++) {
       const x = tensor([[call - 2, 1], [0.5, -call], [3, call * 0.25]]);
       const eager = await eagerNet(x, w, b);
       const before = backend.stats();
       const outs = f(x, w, b);
       const after = backend.stats();
-      if (call >= 1) {
+      if (call === 0) captured = after.dispatches - before.dispatches;
+      else {
+        // The capture's dispatches, no more and no fewer.
+        expect(after.dispatches - before.dispatches, `call ${call}: dispatches`).toBe(captured);
         // Replayed: no pipeline made, and only the dispatches that bind this call's new input or
         // output buffers get a bind group made for them.
         expect(after.pipelines).toBe(before.pipelines);
@@ -69,18 +73,17 @@ describe('compiled traced graphs on webgpu: captured on the first call, replayed
     // buffers back, and a warm call makes no bind group at all.
     const x = tensor([[1, 1], [1, 1], [1, 1]]);
     const made: number[] = [];
-    let dispatches = 0;
     for (let call = 0; call < 4; call++) {
       const before = backend.stats();
       const outs = f(x, w, b);
       made.push(backend.stats().bindGroups - before.bindGroups);
-      dispatches = backend.stats().dispatches - before.dispatches;
+      expect(backend.stats().dispatches - before.dispatches).toBe(captured);
       for (const out of outs) {
         await out.data();
         out.dispose();
       }
     }
-    expect(dispatches).toBeGreaterThan(3);
+    expect(captured).toBeGreaterThan(3);
     expect(made.slice(2)).toEqual([0, 0]);
     [x, w, b].forEach((t) => t.dispose());
     f.dispose();

@@ -238,11 +238,7 @@ export function whileLoop(
   const loopIds = loopVars.map((v) => parent.valueOf(v));
   const placeholdersFor = (t: Trace): Tensor[] => loopIds.map((id) => t.placeholder(parent.finalShape(id), parent.builder.value(id).dtype));
   const condTrace = recordWith(parent, 'while.condition', placeholdersFor, (vars) => {
-    const c = condFn(...vars);
-    if (!(c instanceof TensorClass) || c.dtype !== 'bool' || c.size !== 1) {
-      throw new ArgumentError(`whileLoop: condFn must return a one-element bool tensor, got ${c instanceof TensorClass ? `${c.dtype}[${c.shape.join(',')}]` : typeof c}`);
-    }
-    return c;
+    return conditionTensor(condFn(...vars));
   });
   const bodyTrace = recordWith(parent, 'while.body', placeholdersFor, (vars) => bodyFn(...vars));
   const bodyShapes = outputShapes(bodyTrace);
@@ -260,6 +256,14 @@ export function whileLoop(
     numLoopVars: loopVars.length,
     ...(maximumIterations !== undefined ? { maximumIterations } : {}),
   });
+}
+
+/** `condFn`'s result where it must be a tensor (traced, or masked on the device): one bool element. */
+function conditionTensor(c: unknown): Tensor {
+  if (!(c instanceof TensorClass) || c.dtype !== 'bool' || c.size !== 1) {
+    throw new ArgumentError(`whileLoop: condFn must return a one-element bool tensor, got ${c instanceof TensorClass ? `${c.dtype}[${c.shape.join(',')}]` : typeof c}`);
+  }
+  return c;
 }
 
 function recordWith(
@@ -318,9 +322,7 @@ function maskedWhile(
       const [nextActive, ...next] = engine.tidy(() => {
         const c = condFn(...vars);
         if (typeof c === 'boolean') throw new ArgumentError('whileLoop: with maximumIterations on a device backend condFn must return a bool tensor, not a JavaScript boolean');
-        if (!(c instanceof TensorClass) || c.dtype !== 'bool' || c.size !== 1) {
-          throw new ArgumentError(`whileLoop: condFn must return a one-element bool tensor, got ${c instanceof TensorClass ? `${c.dtype}[${c.shape.join(',')}]` : typeof c}`);
-        }
+        conditionTensor(c);
         const holds = active === undefined ? c.reshape([]) : logicalAnd(active, c.reshape([]));
         const raw = bodyFn(...vars);
         const body = checkBody(raw, (i) => formatDims(i >= 0 ? loopVars[i].shape : (raw as Tensor[])[-1 - i].shape));
