@@ -36,7 +36,31 @@ export function microKernel12(depth: i32, ap: usize, bp: usize, c: usize, rowByt
   let b1: v128;
   let b2: v128;
   let p = 0;
-  for (; p + 2 <= depth; p += 2) {
+  if (depth & 1) {
+    b0 = v128.load(bp, 0);
+    b1 = v128.load(bp, 16);
+    b2 = v128.load(bp, 32);
+    a = v128.load32_splat(ap, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c02 = f32x4.add(c02, f32x4.mul(a, b2));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c12 = f32x4.add(c12, f32x4.mul(a, b2));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c22 = f32x4.add(c22, f32x4.mul(a, b2));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c32 = f32x4.add(c32, f32x4.mul(a, b2));
+    ap += 16;
+    bp += 48;
+    p = 1;
+  }
+  for (; p < depth; p += 2) {
     b0 = v128.load(bp, 0);
     b1 = v128.load(bp, 16);
     b2 = v128.load(bp, 32);
@@ -77,29 +101,6 @@ export function microKernel12(depth: i32, ap: usize, bp: usize, c: usize, rowByt
     c32 = f32x4.add(c32, f32x4.mul(a, b2));
     ap += 32;
     bp += 96;
-  }
-  for (; p < depth; p++) {
-    b0 = v128.load(bp, 0);
-    b1 = v128.load(bp, 16);
-    b2 = v128.load(bp, 32);
-    a = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    c22 = f32x4.add(c22, f32x4.mul(a, b2));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    c32 = f32x4.add(c32, f32x4.mul(a, b2));
-    ap += 16;
-    bp += 48;
   }
   if (rows == 4 && cols == 12) {
     let row = c;
@@ -170,7 +171,26 @@ export function microKernel8(depth: i32, ap: usize, bp: usize, c: usize, rowByte
   let b0: v128;
   let b1: v128;
   let p = 0;
-  for (; p + 2 <= depth; p += 2) {
+  if (depth & 1) {
+    b0 = v128.load(bp, 0);
+    b1 = v128.load(bp, 16);
+    a = v128.load32_splat(ap, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 48;
+    p = 1;
+  }
+  for (; p < depth; p += 2) {
     b0 = v128.load(bp, 0);
     b1 = v128.load(bp, 16);
     a = v128.load32_splat(ap, 0);
@@ -201,24 +221,6 @@ export function microKernel8(depth: i32, ap: usize, bp: usize, c: usize, rowByte
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     ap += 32;
     bp += 96;
-  }
-  for (; p < depth; p++) {
-    b0 = v128.load(bp, 0);
-    b1 = v128.load(bp, 16);
-    a = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    ap += 16;
-    bp += 48;
   }
   if (rows == 4 && cols == 8) {
     let row = c;
@@ -272,7 +274,21 @@ export function microKernel4(depth: i32, ap: usize, bp: usize, c: usize, rowByte
   let a: v128;
   let b0: v128;
   let p = 0;
-  for (; p + 2 <= depth; p += 2) {
+  if (depth & 1) {
+    b0 = v128.load(bp, 0);
+    a = v128.load32_splat(ap, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    ap += 16;
+    bp += 48;
+    p = 1;
+  }
+  for (; p < depth; p += 2) {
     b0 = v128.load(bp, 0);
     a = v128.load32_splat(ap, 0);
     c00 = f32x4.add(c00, f32x4.mul(a, b0));
@@ -293,19 +309,6 @@ export function microKernel4(depth: i32, ap: usize, bp: usize, c: usize, rowByte
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     ap += 32;
     bp += 96;
-  }
-  for (; p < depth; p++) {
-    b0 = v128.load(bp, 0);
-    a = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    ap += 16;
-    bp += 48;
   }
   if (rows == 4 && cols == 4) {
     let row = c;
