@@ -1,6 +1,7 @@
-import type { AttrsOf, Backend, BackendMemory, DataId, DType, FusedProgram, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
+import type { AttrsOf, Backend, BackendMemory, DataId, DType, Executable, FusedProgram, Graph, GraphInterpreter, KernelInput, KernelTable, Shape, TensorInfo, TypedArray } from '@tessera/core';
 import { ArgumentError } from '@tessera/core';
 import { WasmContext } from './context.js';
+import { WasmGraphExecutable } from './graph-executable.js';
 import { runTracedEpilogue } from './kernels/epilogue.js';
 import { runFused } from './kernels/fused.js';
 import { buildKernelTable } from './kernels/index.js';
@@ -103,8 +104,21 @@ export class WasmBackend implements Backend {
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
-    const handle = this.context.storage.create(dtype, values.length);
-    this.context.view(handle, dtype, values.length).set(values);
+    const { context } = this;
+    const handle = context.storage.create(dtype, values.length);
+    const capture = context.capture;
+    // Not a kernel reading memory: values arriving from JavaScript, recorded as such when a graph
+    // run is (the generic executor uploads its constants on its first run).
+    context.capture = undefined;
+    try {
+      context.view(handle, dtype, values.length).set(values);
+      if (capture !== undefined) {
+        const { address, byteLength } = handle.storage;
+        capture.ops.push({ kind: 'bytes', address, bytes: context.memoryViews.u8.slice(address, address + byteLength) });
+      }
+    } finally {
+      context.capture = capture;
+    }
     return handle;
   }
 
@@ -140,6 +154,14 @@ export class WasmBackend implements Backend {
    */
   runFused(program: FusedProgram, inputs: readonly KernelInput[], outputs: readonly TensorInfo[]): DataId[] {
     return runFused(this.context, this.kernels, program, inputs, outputs);
+  }
+
+  /**
+   * Traced graphs are recorded on their first run with each set of input shapes and replayed after:
+   * see graph-executable.ts.
+   */
+  compile(graph: Graph, interpret: GraphInterpreter): Executable {
+    return new WasmGraphExecutable(this.context, graph, interpret);
   }
 
   /**

@@ -9,6 +9,28 @@ import type { Handle, StorageTable } from './storage.js';
 const PLAN_WORDS = 1024;
 
 /**
+ * One step of a recorded graph run (see graph-executable.ts): a wasm call, a write of words or bytes
+ * the JavaScript side of a kernel made, or a batch of calls run on the thread lanes.
+ */
+export type TapeOp =
+  | { readonly kind: 'call'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[] }
+  | { readonly kind: 'words'; readonly address: number; readonly words: Int32Array }
+  | { readonly kind: 'fill'; readonly address: number; readonly dtype: DType; readonly count: number; readonly value: number }
+  | { readonly kind: 'copy'; readonly to: number; readonly from: number; readonly bytes: number }
+  | { readonly kind: 'bytes'; readonly address: number; readonly bytes: Uint8Array }
+  | { readonly kind: 'lanes'; readonly run: () => void };
+
+/** What a capture collects while a graph runs the generic way. */
+export interface ContextCapture {
+  readonly ops: TapeOp[];
+  /**
+   * Set when a kernel touched memory from JavaScript other than through the recording methods (it
+   * read values to decide something, or wrote in a way not recorded): the run cannot be replayed.
+   */
+  tainted: boolean;
+}
+
+/**
  * What every kernel works with: the wasm exports, tensor addresses, output allocation, temporary
  * blocks, and a small plan area through which shapes and strides reach the wasm side.
  */
@@ -17,6 +39,8 @@ export class WasmContext {
   /** Outputs made by the kernel now running, freed if it fails (see `runKernel`). */
   private made: Handle[] = [];
   private views?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array };
+  /** Set while a graph run is being recorded for replay. */
+  capture?: ContextCapture;
 
   constructor(
     readonly exports: KernelExports,
@@ -26,8 +50,17 @@ export class WasmContext {
     this.planAddress = heap.allocate(PLAN_WORDS * 4);
   }
 
-  /** Typed views over the whole memory, re-made after the memory grew (growth detaches the old buffer). */
+  /**
+   * Typed views over the whole memory, re-made after the memory grew (growth detaches the old
+   * buffer). A kernel that uses them while a run is recorded makes that run unreplayable: writes go
+   * through `plan`, `writeWords`, `fill` and `copy`, which are recorded.
+   */
   get memoryViews() {
+    if (this.capture !== undefined) this.capture.tainted = true;
+    return this.ownViews();
+  }
+
+  private ownViews() {
     const buffer = this.heap.memory.buffer;
     if (this.views === undefined || this.views.buffer !== buffer) {
       this.views = {
@@ -84,7 +117,11 @@ export class WasmContext {
   /** Writes i32 words to the plan area and returns its address. */
   plan(words: ArrayLike<number>): number {
     if (words.length > PLAN_WORDS) throw new Error(`wasm: a kernel plan of ${words.length} words exceeds ${PLAN_WORDS}`);
-    const i32 = this.memoryViews.i32;
+    if (this.capture !== undefined) {
+      this.writeWords(this.planAddress, words);
+      return this.planAddress;
+    }
+    const i32 = this.ownViews().i32;
     const base = this.planAddress >>> 2;
     for (let i = 0; i < words.length; i++) i32[base + i] = words[i];
     return this.planAddress;
@@ -102,8 +139,77 @@ export class WasmContext {
   call(name: string, ...args: number[]): void {
     const fn = this.exports[name];
     if (fn === undefined) throw new Error(`wasm: the module has no kernel '${name}'`);
+    this.capture?.ops.push({ kind: 'call', fn, args });
     fn(...args);
   }
+
+  /** Writes i32 words at `address` (recorded while capturing). */
+  writeWords(address: number, words: ArrayLike<number>): void {
+    const copy = Int32Array.from(words);
+    this.capture?.ops.push({ kind: 'words', address, words: copy });
+    this.ownViews().i32.set(copy, address >>> 2);
+  }
+
+  /** Sets `count` elements of `dtype` from `address` to `value` (recorded while capturing). */
+  fill(address: number, dtype: DType, count: number, value: number): void {
+    this.capture?.ops.push({ kind: 'fill', address, dtype, count, value });
+    fillMemory(this.ownViews(), address, dtype, count, value);
+  }
+
+  /** Copies `bytes` bytes within the memory (recorded while capturing). */
+  copy(to: number, from: number, bytes: number): void {
+    this.capture?.ops.push({ kind: 'copy', to, from, bytes });
+    this.ownViews().u8.copyWithin(to, from, from + bytes);
+  }
+
+  /**
+   * Runs calls on the worker lanes: recorded as one step (`run` again on replay), the calls made on
+   * this thread meanwhile not recorded one by one.
+   */
+  recordLanes(run: () => void): void {
+    const capture = this.capture;
+    if (capture === undefined) return run();
+    capture.ops.push({ kind: 'lanes', run });
+    this.capture = undefined;
+    try {
+      run();
+    } finally {
+      this.capture = capture;
+    }
+  }
+
+  /** Copies bytes within the memory, not recorded (the compiled graph's own staging and outputs). */
+  heapCopy(to: number, from: number, bytes: number): void {
+    this.ownViews().u8.copyWithin(to, from, from + bytes);
+  }
+
+  /** Replays a recorded step. */
+  replay(op: TapeOp): void {
+    switch (op.kind) {
+      case 'call':
+        op.fn(...op.args);
+        return;
+      case 'words':
+        this.ownViews().i32.set(op.words, op.address >>> 2);
+        return;
+      case 'fill':
+        fillMemory(this.ownViews(), op.address, op.dtype, op.count, op.value);
+        return;
+      case 'copy':
+        this.ownViews().u8.copyWithin(op.to, op.from, op.from + op.bytes);
+        return;
+      case 'bytes':
+        this.ownViews().u8.set(op.bytes, op.address);
+        return;
+      case 'lanes':
+        op.run();
+    }
+  }
+}
+
+function fillMemory(views: { f32: Float32Array; i32: Int32Array; u8: Uint8Array }, address: number, dtype: DType, count: number, value: number): void {
+  if (dtype === 'bool') views.u8.fill(value, address, address + count);
+  else (dtype === 'float32' ? views.f32 : views.i32).fill(value, address >>> 2, (address >>> 2) + count);
 }
 
 /** The wasm kernels' name suffix for a dtype. */

@@ -36,7 +36,21 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/**
+ * Blocks allocated while a graph run is recorded, for the recording to own: a block freed during
+ * the run goes to `pool` instead of the free lists, and later allocations of its size class during
+ * the run take it back, so the recording reuses memory as the run did and keeps every block its
+ * steps touch.
+ */
+export interface HeapCapture {
+  readonly born: Set<number>;
+  /** Freed blocks by size class. */
+  readonly pool: Map<number, number[]>;
+}
+
 export class WasmHeap {
+  /** Set while a graph run is being recorded (graph-executable.ts). */
+  capture?: HeapCapture;
   /** First byte the allocator owns; below it lie the module's static data and a scratch area. */
   private readonly base: number;
   private top: number;
@@ -73,6 +87,17 @@ export class WasmHeap {
   /** Returns the address of a block of at least `bytes` bytes, aligned to 64. */
   allocate(bytes: number): number {
     const size = sizeClass(bytes);
+    if (this.capture !== undefined) {
+      const pooled = this.capture.pool.get(size)?.pop();
+      if (pooled !== undefined) return pooled;
+      const address = this.allocateBlock(size, bytes);
+      this.capture.born.add(address);
+      return address;
+    }
+    return this.allocateBlock(size, bytes);
+  }
+
+  private allocateBlock(size: number, bytes: number): number {
     let address = this.takeCached(size);
     if (address === undefined) {
       if (this.top + size > this.limit) this.coalesce();
@@ -105,6 +130,12 @@ export class WasmHeap {
   free(address: number): void {
     const size = this.live.get(address);
     if (size === undefined) throw new Error(`wasm: free of an address that is not allocated (${address})`);
+    if (this.capture?.born.has(address)) {
+      let list = this.capture.pool.get(size);
+      if (list === undefined) this.capture.pool.set(size, (list = []));
+      list.push(address);
+      return;
+    }
     this.live.delete(address);
     if (address + size === this.top) {
       this.top = address;

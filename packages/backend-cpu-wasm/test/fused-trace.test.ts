@@ -21,15 +21,21 @@ function values(n: number, seed: number, scale = 4): number[] {
   return Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * scale);
 }
 
-/** Runs `fn` eagerly and traced (twice: the first call traces), with runFused watched. */
+/**
+ * Runs `fn` eagerly and traced, with runFused watched on the first traced call (it traces, then runs
+ * the graph on the kernels while the backend records it); the second call replays that record.
+ * `traced` is the replayed call's values, which must also be the first call's.
+ */
 function tracedAndEager<A extends Tensor[]>(fn: (...args: A) => Tensor | Tensor[], args: A, options: Parameters<typeof trace>[1] = {}) {
-  const spy = vi.spyOn(backend, 'runFused');
   const eager = tidy(() => [fn(...args)].flat().map((t) => Array.from(t.dataSync())));
   const f = trace(fn, options);
-  f(...args);
+  const spy = vi.spyOn(backend, 'runFused');
   spy.mockClear();
+  const first = tidy(() => [f(...args)].flat().map((t) => Array.from(t.dataSync())));
+  const fusedCalls = spy.mock.calls.length;
   const traced = tidy(() => [f(...args)].flat().map((t) => Array.from(t.dataSync())));
-  return { eager, traced, fusedCalls: spy.mock.calls.length, graph: f.graphFor(...args).toString() };
+  expect(first).toEqual(traced);
+  return { eager, traced, fusedCalls, graph: f.graphFor(...args).toString() };
 }
 
 describe('trace(f) on the wasm backend runs fused regions through runFused', () => {
@@ -98,13 +104,15 @@ describe('trace(f) on the wasm backend runs a contraction and its epilogue in on
       const x = tensor(values(rows * 64, 12 + rows), [rows, 64]);
       const eager = tidy(() => Array.from(dense(x, w, b).dataSync()));
       const f = trace(dense);
-      tidy(() => f(x, w, b));
       const fused = vi.spyOn(backend as Backend & { runContractionWithEpilogue: (...args: never[]) => unknown }, 'runContractionWithEpilogue');
       const regions = vi.spyOn(backend, 'runFused');
-      const traced = tidy(() => Array.from(f(x, w, b).dataSync()));
-      expect(traced).toEqual(eager);
+      // The first call runs the graph on the kernels (and records it); the second replays the record.
+      const first = tidy(() => Array.from(f(x, w, b).dataSync()));
       expect(fused).toHaveBeenCalledTimes(1);
       expect(regions).not.toHaveBeenCalled();
+      const traced = tidy(() => Array.from(f(x, w, b).dataSync()));
+      expect(first).toEqual(eager);
+      expect(traced).toEqual(eager);
       vi.restoreAllMocks();
       f.dispose();
       x.dispose();

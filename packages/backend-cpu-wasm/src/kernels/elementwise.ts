@@ -63,7 +63,7 @@ export function binaryKernel(context: WasmContext, name: string): Kernel {
       const work = ranges.map(([start, end]) => {
         const plan = context.scratch(simple.length * 4);
         plans.push(plan);
-        context.memoryViews.i32.set([1, end - start, aStride, bStride, 0], plan >>> 2);
+        context.writeWords(plan, [1, end - start, aStride, bStride, 0]);
         return [{ name: fn, args: [aAddress + start * aBytes, bAddress + start * bBytes, outAddress + start * outBytes, plan] }];
       });
       lanesOf(context).run(work);
@@ -93,9 +93,7 @@ export function castKernel(context: WasmContext): Kernel<{ readonly dtype: DType
     if (n === 0) return [result];
     if (x.dtype === out.dtype) {
       const bytes = out.dtype === 'bool' ? n : n * 4;
-      const { u8 } = context.memoryViews;
-      const from = context.address(x);
-      u8.copyWithin(context.address(result), from, from + bytes);
+      context.copy(context.address(result), context.address(x), bytes);
     } else {
       context.call(`cast_${suffix(x.dtype)}_${suffix(out.dtype)}`, context.address(x), context.address(result), n);
     }

@@ -389,7 +389,7 @@ function interpret(context: WasmContext, plan: CallPlan, inputs: readonly Kernel
     let planAddress: number;
     if (planBlock === undefined) planAddress = context.plan(words);
     else {
-      context.memoryViews.i32.set(words, planBlock >>> 2);
+      context.writeWords(planBlock, words);
       planAddress = planBlock;
     }
     if (ranges.length === 1) context.call('fused_run', planAddress, scratches[0], 0, plan.total);

@@ -78,7 +78,7 @@ export function reductionKernel(context: WasmContext, op: Reduction): Kernel<{ r
       }
       return [result];
     }
-    context.view(result, out.dtype, cells).fill(init);
+    context.fill(context.address(result), out.dtype, cells, init);
     run(outAddress, BYTES[out.dtype], `reduce_${effective}_${suffix(dtype)}`);
     return [result];
   };
@@ -122,13 +122,12 @@ function reduceOnLanes(
     const work: KernelCall[][] = [];
     chunks.forEach(([start, end], chunk) => {
       const chunkPlan = block + chunk * planBytes;
-      context.memoryViews.i32.set([rank, end - start, ...shape.slice(1), ...strides, ...shape.map(() => 0)], chunkPlan >>> 2);
+      context.writeWords(chunkPlan, [rank, end - start, ...shape.slice(1), ...strides, ...shape.map(() => 0)]);
       let target = accumulators + start * strides[0] * accBytes;
       if (!shared) {
         target = privateAccumulators + chunk * cells * accBytes;
         if (accBytes === 8) context.call('fill_f64', target, init, cells);
-        else if (accBytes === 1) context.memoryViews.u8.fill(init, target, target + cells);
-        else (fn.endsWith('_f32') ? context.memoryViews.f32 : context.memoryViews.i32).fill(init, target >>> 2, (target >>> 2) + cells);
+        else context.fill(target, accBytes === 1 ? 'bool' : fn.endsWith('_f32') ? 'float32' : 'int32', cells, init);
       }
       const lane = Math.floor(chunk / perLane);
       (work[lane] ??= []).push({ name: fn, args: [x + start * rowElements * inBytes, target, chunkPlan] });
@@ -151,7 +150,7 @@ export function argReductionKernel(context: WasmContext, which: 'argmax' | 'argm
     const result = context.output(out);
     if (sizeOf(out.shape) === 0) return [result];
     if (x.shape.length === 0) {
-      context.view(result, 'int32', 1).fill(0);
+      context.fill(context.address(result), 'int32', 1, 0);
       return [result];
     }
     const outer = sizeOf(x.shape.slice(0, axis));

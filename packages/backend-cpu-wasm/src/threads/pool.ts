@@ -143,6 +143,10 @@ export class WorkerPool implements Lanes {
 
   run(work: readonly (readonly KernelCall[])[]): void {
     if (work.length > this.count) throw new Error(`wasm: ${work.length} lanes of work for ${this.count} threads`);
+    this.context.recordLanes(() => this.runLanes(work));
+  }
+
+  private runLanes(work: readonly (readonly KernelCall[])[]): void {
     const cursors = work.map(() => 0);
     let first = true;
     while (first || cursors.some((at, lane) => at < work[lane].length)) {

@@ -30,10 +30,10 @@ type Step = ((data: StepData) => Record<string, Tensor>) & { warmup?: (data: Ste
 const preparedSizes = new WeakMap<object, Set<number>>();
 
 /**
- * On a backend that compiles traced graphs (WebGPU), prepares a step for a batch size it has not met
- * before that batch runs: the graph's GPU pipelines are created asynchronously, which the loop can
- * await, instead of synchronously inside the step's first call (a stall of the page's main thread).
- * Elsewhere, and for steps run eagerly, it does nothing.
+ * On a backend that compiles traced graphs, prepares a step for a batch size it has not met before
+ * that batch runs: on WebGPU the graph's GPU pipelines are created asynchronously, which the loop can
+ * await, instead of synchronously inside the step's first call (a stall of the page's main thread);
+ * on wasm the step is only traced ahead. Elsewhere, and for steps run eagerly, it does nothing.
  */
 async function prepareStep(step: Step, data: StepData, size: number): Promise<void> {
   if (step.warmup === undefined || engine.backend.compile === undefined) return;

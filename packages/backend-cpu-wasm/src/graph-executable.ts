@@ -1,0 +1,215 @@
+import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@tessera/core';
+import { DisposedError } from '@tessera/core';
+import type { ContextCapture, TapeOp, WasmContext } from './context.js';
+import type { HeapCapture } from './memory.js';
+import type { Handle } from './storage.js';
+import { bytesPerElement } from './storage.js';
+import type { Lanes } from './threads/lanes.js';
+import { lanesOf } from './threads/lanes.js';
+
+/** One graph run on inputs of one set of shapes, recorded for replay. */
+interface Tape {
+  readonly ops: readonly TapeOp[];
+  /** Where each input was read from: its own address (pinned) or a staging block the tape copies it into. */
+  readonly inputs: readonly { readonly address: number; readonly staged: boolean; readonly bytes: number }[];
+  /** Blocks the tape's steps leave each output in, copied out to a fresh storage on every call. */
+  readonly outputs: readonly { readonly address: number; readonly dtype: Handle['dtype']; readonly length: number }[];
+  /** The lanes the recorded parallel steps ran on: replaying needs the same ones. */
+  readonly lanes: Lanes;
+  /** Blocks the tape owns (intermediates, scratch, staging, output blocks), freed with it. */
+  readonly owned: readonly number[];
+}
+
+/** Per set of input shapes: its tape, the inputs to stage, and how often recording failed. */
+interface ShapeEntry {
+  tape?: Tape;
+  /** Inputs whose address changed between calls: copied into a block of the tape's on each call. */
+  readonly staged: Set<number>;
+  /** Recordings that could not be replayed (a kernel read memory from JavaScript): after 2, none. */
+  failures: number;
+}
+
+/** Shape sets kept per executable; symbolic graphs may meet several. */
+const MAX_SHAPES = 8;
+/** Recordings tried per shape set before it stays on the generic executor. */
+const MAX_FAILURES = 2;
+
+/**
+ * `backend.compile(graph)` on the wasm backend. The first call with inputs of some shapes runs the
+ * graph the generic way (the tracer's interpreter over these kernels) while the context records
+ * every wasm call and every write the kernels make from JavaScript; later calls with those shapes
+ * replay the record: no graph walk, no shape or stride arithmetic, no kernel plans rebuilt, no
+ * allocation but the outputs'. For a graph of small ops (an LSTM cell over 50 steps, a batch-1
+ * MLP) that per-node work is most of a call.
+ *
+ * A record holds addresses, so everything it touches stays where it was: intermediates and scratch
+ * are blocks the tape owns (freed blocks reused within the run as the run reused them); outputs are
+ * computed into blocks of the tape's and copied to fresh storage on each call; inputs are read where
+ * they were, and an input seen at another address later (a new batch each call) is from then on
+ * copied into a staging block of the tape's first. A run that reads values on the JavaScript side
+ * (control flow on a predicate, a kernel that inspects data) is not replayable and stays generic, as
+ * do graphs with random ops that draw a new seed per call.
+ */
+export class WasmGraphExecutable implements Executable {
+  private readonly shapes = new Map<string, ShapeEntry>();
+  private readonly replayable: boolean;
+  private disposed = false;
+
+  constructor(
+    private readonly context: WasmContext,
+    graph: Graph,
+    private readonly interpret: GraphInterpreter,
+  ) {
+    this.replayable = !graph.nodes.some((node) => node.op === 'random' && node.attrs.stateful === true);
+  }
+
+  run(inputs: readonly KernelInput[]): DataId[] {
+    if (this.disposed) throw new DisposedError('wasm: compiled graph used after dispose');
+    if (!this.replayable || this.context.capture !== undefined) return this.interpret(inputs);
+    const key = shapeKey(inputs);
+    let entry = this.shapes.get(key);
+    if (entry === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) this.forget(this.shapes.keys().next().value!);
+      entry = { staged: new Set(), failures: 0 };
+    } else {
+      // Most recently used last.
+      this.shapes.delete(key);
+    }
+    this.shapes.set(key, entry);
+    const { tape } = entry;
+    if (tape !== undefined && tape.lanes === lanesOf(this.context)) {
+      const moved = this.movedInputs(tape, inputs);
+      if (moved.length === 0) return this.replay(tape, inputs);
+      for (const index of moved) entry.staged.add(index);
+    }
+    if (entry.failures >= MAX_FAILURES) return this.interpret(inputs);
+    if (tape !== undefined) {
+      this.release(tape);
+      entry.tape = undefined;
+    }
+    return this.record(entry, inputs);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const key of [...this.shapes.keys()]) this.forget(key);
+  }
+
+  /** Inputs a tape reads where they were that are elsewhere now. */
+  private movedInputs(tape: Tape, inputs: readonly KernelInput[]): number[] {
+    const moved: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      if (!tape.inputs[i].staged && this.context.address(inputs[i]) !== tape.inputs[i].address) moved.push(i);
+    }
+    return moved;
+  }
+
+  private replay(tape: Tape, inputs: readonly KernelInput[]): DataId[] {
+    const { context } = this;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = tape.inputs[i];
+      if (input.staged) context.heapCopy(input.address, context.address(inputs[i]), input.bytes);
+    }
+    for (const op of tape.ops) context.replay(op);
+    return this.copyOut(tape.outputs);
+  }
+
+  /** Fresh storage for each output, holding the values the steps left in the tape's block. */
+  private copyOut(outputs: Tape['outputs']): DataId[] {
+    const { storage } = this.context;
+    const handles: Handle[] = [];
+    try {
+      for (const { address, dtype, length } of outputs) {
+        const handle = storage.create(dtype, length);
+        handles.push(handle);
+        this.context.heapCopy(handle.storage.address, address, length * bytesPerElement(dtype));
+      }
+    } catch (error) {
+      for (const handle of handles) storage.free(handle);
+      throw error;
+    }
+    return handles;
+  }
+
+  /** Runs the graph the generic way while recording; keeps the tape when the run can be replayed. */
+  private record(entry: ShapeEntry, inputs: readonly KernelInput[]): DataId[] {
+    const { context } = this;
+    const { heap, storage } = context;
+    const lanes = lanesOf(context);
+    const heapCapture: HeapCapture = { born: new Set(), pool: new Map() };
+    const capture: ContextCapture = { ops: [], tainted: false };
+    const staging: number[] = [];
+    let results: DataId[];
+    const runInputs = inputs.map((input, i): KernelInput => {
+      if (!entry.staged.has(i)) return input;
+      const bytes = storage.handle(input.id).storage.byteLength;
+      const address = heap.allocate(Math.max(bytes, 1));
+      staging.push(address);
+      context.heapCopy(address, context.address(input), bytes);
+      const handle: Handle = { storage: { address, byteLength: bytes, refs: 1 }, dtype: input.dtype, freed: false };
+      return { ...input, id: handle };
+    });
+    heap.capture = heapCapture;
+    context.capture = capture;
+    try {
+      results = this.interpret(runInputs);
+    } catch (error) {
+      context.capture = undefined;
+      heap.capture = undefined;
+      this.freeBlocks([...pooled(heapCapture), ...staging]);
+      throw error;
+    }
+    context.capture = undefined;
+    const outputs = results.map((id) => {
+      const { storage: block, dtype } = storage.handle(id);
+      return { address: block.address, dtype, length: block.byteLength / bytesPerElement(dtype), born: heapCapture.born.has(block.address) };
+    });
+    const replayable = !capture.tainted && outputs.every((o) => o.born);
+    if (!replayable) {
+      heap.capture = undefined;
+      this.freeBlocks([...pooled(heapCapture), ...staging]);
+      entry.failures++;
+      return results;
+    }
+    // The outputs' blocks stay with the tape (freed into its pool); the caller gets copies.
+    for (const id of results) storage.free(id);
+    heap.capture = undefined;
+    const tape: Tape = {
+      ops: capture.ops,
+      inputs: inputs.map((input, i) => {
+        const staged = entry.staged.has(i);
+        return { address: context.address(runInputs[i]), staged, bytes: staged ? storage.handle(input.id).storage.byteLength : 0 };
+      }),
+      outputs: outputs.map(({ address, dtype, length }) => ({ address, dtype, length })),
+      lanes,
+      owned: [...pooled(heapCapture), ...staging],
+    };
+    entry.tape = tape;
+    return this.copyOut(tape.outputs);
+  }
+
+  private forget(key: string): void {
+    const entry = this.shapes.get(key);
+    this.shapes.delete(key);
+    if (entry?.tape !== undefined) this.release(entry.tape);
+  }
+
+  private release(tape: Tape): void {
+    this.freeBlocks(tape.owned);
+  }
+
+  private freeBlocks(addresses: readonly number[]): void {
+    for (const address of addresses) this.context.heap.free(address);
+  }
+}
+
+function* pooled(capture: HeapCapture): Iterable<number> {
+  for (const list of capture.pool.values()) yield* list;
+}
+
+function shapeKey(inputs: readonly KernelInput[]): string {
+  let key = '';
+  for (const input of inputs) key += `${input.dtype}[${input.shape.join(',')}]`;
+  return key;
+}
