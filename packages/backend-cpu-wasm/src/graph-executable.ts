@@ -163,14 +163,22 @@ export class WasmGraphExecutable implements Executable {
     context.capture = undefined;
     const outputs = results.map((id) => {
       const { storage: block, dtype } = storage.handle(id);
-      return { address: block.address, dtype, length: block.byteLength / bytesPerElement(dtype), born: heapCapture.born.has(block.address) };
+      const owned = heapCapture.born.has(block.address) || staging.includes(block.address);
+      return { address: block.address, dtype, length: block.byteLength / bytesPerElement(dtype), owned };
     });
-    const replayable = !capture.tainted && outputs.every((o) => o.born);
-    if (!replayable) {
+    // Replayable when no kernel read memory from JavaScript and every output is left in a block the
+    // tape keeps (not an input returned as it is, which lives where the caller's tensor does).
+    if (capture.tainted || !outputs.every((o) => o.owned)) {
       heap.capture = undefined;
+      // An output that is a staged input (returned unchanged) leaves the staging block first.
+      const handed = results.map((id, i) => (staging.includes(outputs[i].address) ? this.copyOut([outputs[i]])[0] : id));
+      results.forEach((id, i) => handed[i] !== id && storage.free(id));
       this.freeBlocks([...pooled(heapCapture), ...staging]);
-      entry.failures++;
-      return results;
+      // Inputs returned as they are get staged, so that the next recording keeps them in its blocks.
+      const returned = inputs.map((_, i) => i).filter((i) => outputs.some((o) => !o.owned && o.address === context.address(runInputs[i])));
+      if (capture.tainted || returned.length === 0) entry.failures++;
+      for (const i of returned) entry.staged.add(i);
+      return handed;
     }
     // The outputs' blocks stay with the tape (freed into its pool); the caller gets copies.
     for (const id of results) storage.free(id);

@@ -6,6 +6,7 @@ import { seededRandom } from '@tessera/core/testing';
 import { cond, trace } from '@tessera/tracer';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WasmBackend, setThreads } from '../src/index.js';
+import type { WasmContext } from '../src/context.js';
 
 let backend: WasmBackend;
 const random = seededRandom(2026_12_08);
@@ -17,6 +18,11 @@ function randomTensor(shape: number[]): Tensor {
 }
 
 const valuesOf = (t: Tensor) => Array.from(t.dataSync());
+
+/** The kernels' view of the backend (its context is private). */
+function contextOf(b: WasmBackend): WasmContext {
+  return (b as unknown as { context: WasmContext }).context;
+}
 
 beforeAll(async () => {
   backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;
@@ -80,6 +86,30 @@ describe('wasm compiled graphs: recorded once, replayed', () => {
     expect(valuesOf(y2)).toEqual(tidy(() => valuesOf(relu(matMul(x2, w)))));
     expect(valuesOf(y3)).toEqual(valuesOf(y1));
     [y1, y2, y3, x1, x2, w].forEach((t) => t.dispose());
+    f.dispose();
+  });
+
+  it('an input returned unchanged is a copy of that call\'s input (the input is staged)', () => {
+    const w = randomTensor([8, 4]);
+    const f = trace((x: Tensor) => [x, matMul(x, w)]);
+    const kept = randomTensor([3, 8]);
+    const calls = vi.spyOn(contextOf(backend), 'call');
+    const ranKernels: boolean[] = [];
+    for (let call = 0; call < 6; call++) {
+      // Calls 0-2 pass one tensor, later calls new ones.
+      const x = call < 3 ? kept : randomTensor([3, 8]);
+      calls.mockClear();
+      const [same, product] = f(x);
+      ranKernels.push(calls.mock.calls.length > 0);
+      expect(valuesOf(same)).toEqual(valuesOf(x));
+      expect(valuesOf(product)).toEqual(tidy(() => valuesOf(matMul(x, w))));
+      [same, product].forEach((t) => t.dispose());
+      if (x !== kept) x.dispose();
+    }
+    // Call 0 finds x returned as it is (x is staged from then on), call 1 records, the rest replay.
+    expect(ranKernels).toEqual([true, true, false, false, false, false]);
+    expect(valuesOf(kept).length).toBe(24);
+    [kept, w].forEach((t) => t.dispose());
     f.dispose();
   });
 
