@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms] [--label="what was measured"] [--swiftshader]`
+ * `pnpm bench [workload or group...] [--contenders=id,id] [--budget=ms] [--rounds=N] [--label="what was measured"] [--swiftshader]`
  * Writes results/<date>.json, .md and .svg (results/<date>-<names>.* for a partial run) and, after a
  * full run, results/latest.md and latest.svg. `--render=results/<file>.json` rewrites the .md and .svg
  * of a run already made (after a change to the report's format), measuring nothing. `--swiftshader`
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     // A run of named workloads is a quick look (under a minute per group); a full run takes its time.
     budgetMs: budget ? Number(budget) : names.length > 0 ? 1000 : 2500,
     label: option('label'),
+    rounds: option('rounds') ? Number(option('rounds')) : undefined,
     swiftshader: args.includes('--swiftshader'),
     log: (line) => console.log(line),
   });

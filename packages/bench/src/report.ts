@@ -97,7 +97,10 @@ export function markdownReport(results: BenchResults): string {
       '"used n cores" (multi-threaded contenders): the CPU time of its process per second of wall time, which shows whether its threads really ran. ' +
       'Native code (ORT Node) is not bound by the wasm peak: it uses AVX2/FMA. A WebGPU contender\'s GFLOP/s have no share: its adapter is not bound by it. ' +
       '"⚠ n/m shared": n of m repetitions ran while other processes kept more than a quarter of a core busy. ' +
-      '"✗ output": the output disagreed with the other contenders (details below).',
+      '"✗ output": the output disagreed with the other contenders (details below).' +
+      (results.rounds !== undefined && results.rounds > 1
+        ? ` Best of ${results.rounds} rounds: every contender ran ${results.rounds} times per workload, the contenders taking turns, and each cell is its round with the lowest median (every round's median is in the JSON).`
+        : ''),
     '',
   );
   lines.push('## Ratios to each peer', '');

@@ -23,6 +23,8 @@ export interface ContenderOutcome {
   setupMs?: number;
   note?: string;
   check?: CheckVerdict;
+  /** With `--rounds`: every round's median, ms (the outcome above is the lowest one's round). */
+  roundMedians?: number[];
 }
 
 export interface WorkloadResults {
@@ -37,6 +39,8 @@ export interface BenchResults {
   date: string;
   /** What was measured, in words (`--label`): e.g. which branches were merged for the run. */
   label?: string;
+  /** `--rounds=N`: each cell is its contender's best of N rounds. */
+  rounds?: number;
   machine: MachineInfo;
   simdPeak: SimdPeak;
   workloads: WorkloadResults[];

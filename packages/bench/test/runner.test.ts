@@ -37,6 +37,19 @@ describe('runBench end to end (child processes, real contenders)', () => {
     expect(markdownReport(results)).toContain('| gelu(x·a+b) on 1M f32 |');
   });
 
+  it('with rounds, runs each contender that many times and keeps its round with the lowest median', { timeout: 120_000 }, async () => {
+    const results = await runBench({ workloads: [findWorkload('matmul-128')], contenders: ['tfjs-wasm-1t', 'ort-node'], budgetMs: 300, rounds: 2 });
+    expect(results.rounds).toBe(2);
+    const outcomes = results.workloads[0].outcomes;
+    expect(outcomes.map((o) => [o.contender, o.status])).toEqual([['tfjs-wasm-1t', 'ok'], ['ort-node', 'ok']]);
+    for (const outcome of outcomes) {
+      expect(outcome.roundMedians).toHaveLength(2);
+      expect(outcome.ms!.median).toBe(Math.min(...outcome.roundMedians!));
+      expect(outcome.check?.ok).toBe(true);
+    }
+    expect(markdownReport(results)).toContain('Best of 2 rounds');
+  });
+
   it('reports a contender that cannot run as unavailable with its reason, without spawning it', { timeout: 60_000 }, async () => {
     const results = await runBench({ workloads: [findWorkload('mlp-train-sgd')], contenders: ['ort-node'], budgetMs: 100 });
     expect(results.workloads[0].outcomes).toEqual([
