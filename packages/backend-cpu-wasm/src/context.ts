@@ -13,7 +13,13 @@ const PLAN_WORDS = 1024;
  * the JavaScript side of a kernel made, or a batch of calls run on the thread lanes.
  */
 export type TapeOp =
-  | { readonly kind: 'call'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[] }
+  | {
+      readonly kind: 'call';
+      readonly fn: (...args: number[]) => unknown;
+      readonly args: readonly number[];
+      /** A random op's call: its seed is `args[seedAt]` and `args[seedAt + 1]`. */
+      readonly seedAt?: number;
+    }
   | { readonly kind: 'words'; readonly address: number; readonly words: Int32Array }
   | { readonly kind: 'fill'; readonly address: number; readonly dtype: DType; readonly count: number; readonly value: number }
   | { readonly kind: 'copy'; readonly to: number; readonly from: number; readonly bytes: number }
@@ -140,6 +146,17 @@ export class WasmContext {
     const fn = this.exports[name];
     if (fn === undefined) throw new Error(`wasm: the module has no kernel '${name}'`);
     this.capture?.ops.push({ kind: 'call', fn, args });
+    fn(...args);
+  }
+
+  /**
+   * A call whose arguments `seedAt` and `seedAt + 1` are a random op's seed: recorded as such, so that
+   * a replay can draw the seed the generic run would draw.
+   */
+  callSeeded(name: string, seedAt: number, ...args: number[]): void {
+    const fn = this.exports[name];
+    if (fn === undefined) throw new Error(`wasm: the module has no kernel '${name}'`);
+    this.capture?.ops.push({ kind: 'call', fn, args, seedAt });
     fn(...args);
   }
 

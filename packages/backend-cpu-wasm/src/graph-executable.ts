@@ -1,5 +1,5 @@
 import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@tessera/core';
-import { DisposedError } from '@tessera/core';
+import { DisposedError, drawSeed } from '@tessera/core';
 import type { ContextCapture, TapeOp, WasmContext } from './context.js';
 import type { HeapCapture } from './memory.js';
 import type { Handle } from './storage.js';
@@ -18,6 +18,8 @@ interface Tape {
   readonly lanes: Lanes;
   /** Blocks the tape owns (intermediates, scratch, staging, output blocks), freed with it. */
   readonly owned: readonly number[];
+  /** The calls of unseeded random ops: each replay draws them a new seed, as a generic run would. */
+  readonly reseed: ReadonlySet<TapeOp>;
 }
 
 /** Per set of input shapes: its tape, the inputs to stage, and how often recording failed. */
@@ -46,13 +48,16 @@ const MAX_FAILURES = 2;
  * are blocks the tape owns (freed blocks reused within the run as the run reused them); outputs are
  * computed into blocks of the tape's and copied to fresh storage on each call; inputs are read where
  * they were, and an input seen at another address later (a new batch each call) is from then on
- * copied into a staging block of the tape's first. A run that reads values on the JavaScript side
- * (control flow on a predicate, a kernel that inspects data) is not replayable and stays generic, as
- * do graphs with random ops that draw a new seed per call.
+ * copied into a staging block of the tape's first. A random op that draws a new seed per call
+ * (dropout) is replayed with the seed the generic executor would draw on that call, in node order
+ * from the same stream, so traced calls draw what eager calls do after `setSeed`. A run that reads
+ * values on the JavaScript side (control flow on a predicate, a kernel that inspects data) is not
+ * replayable and stays generic.
  */
 export class WasmGraphExecutable implements Executable {
   private readonly shapes = new Map<string, ShapeEntry>();
-  private readonly replayable: boolean;
+  /** The graph's random nodes in order, true where unseeded (a new seed per call). */
+  private readonly randomNodes: readonly boolean[];
   private disposed = false;
 
   constructor(
@@ -60,12 +65,12 @@ export class WasmGraphExecutable implements Executable {
     graph: Graph,
     private readonly interpret: GraphInterpreter,
   ) {
-    this.replayable = !graph.nodes.some((node) => node.op === 'random' && node.attrs.stateful === true);
+    this.randomNodes = graph.nodes.filter((node) => node.op === 'random').map((node) => node.attrs.stateful === true);
   }
 
   run(inputs: readonly KernelInput[]): DataId[] {
     if (this.disposed) throw new DisposedError('wasm: compiled graph used after dispose');
-    if (!this.replayable || this.context.capture !== undefined) return this.interpret(inputs);
+    if (this.context.capture !== undefined) return this.interpret(inputs);
     const key = shapeKey(inputs);
     let entry = this.shapes.get(key);
     if (entry === undefined) {
@@ -111,7 +116,17 @@ export class WasmGraphExecutable implements Executable {
       const input = tape.inputs[i];
       if (input.staged) context.heapCopy(input.address, context.address(inputs[i]), input.bytes);
     }
-    for (const op of tape.ops) context.replay(op);
+    for (const op of tape.ops) {
+      if (op.kind === 'call' && tape.reseed.has(op)) {
+        const args = op.args.slice();
+        const seed = drawSeed();
+        args[op.seedAt!] = seed[0] | 0;
+        args[op.seedAt! + 1] = seed[1] | 0;
+        op.fn(...args);
+      } else {
+        context.replay(op);
+      }
+    }
     return this.copyOut(tape.outputs);
   }
 
@@ -166,9 +181,12 @@ export class WasmGraphExecutable implements Executable {
       const owned = heapCapture.born.has(block.address) || staging.includes(block.address);
       return { address: block.address, dtype, length: block.byteLength / bytesPerElement(dtype), owned };
     });
-    // Replayable when no kernel read memory from JavaScript and every output is left in a block the
-    // tape keeps (not an input returned as it is, which lives where the caller's tensor does).
-    if (capture.tainted || !outputs.every((o) => o.owned)) {
+    // One seeded call per random node, in node order: the k-th is the k-th random node's.
+    const seeded = capture.ops.filter((op) => op.kind === 'call' && op.seedAt !== undefined);
+    // Replayable when no kernel read memory from JavaScript, every random node's call is known, and
+    // every output is left in a block the tape keeps (not an input returned as it is, which lives
+    // where the caller's tensor does).
+    if (capture.tainted || seeded.length !== this.randomNodes.length || !outputs.every((o) => o.owned)) {
       heap.capture = undefined;
       // An output that is a staged input (returned unchanged) leaves the staging block first.
       const handed = results.map((id, i) => (staging.includes(outputs[i].address) ? this.copyOut([outputs[i]])[0] : id));
@@ -176,7 +194,7 @@ export class WasmGraphExecutable implements Executable {
       this.freeBlocks([...pooled(heapCapture), ...staging]);
       // Inputs returned as they are get staged, so that the next recording keeps them in its blocks.
       const returned = inputs.map((_, i) => i).filter((i) => outputs.some((o) => !o.owned && o.address === context.address(runInputs[i])));
-      if (capture.tainted || returned.length === 0) entry.failures++;
+      if (capture.tainted || seeded.length !== this.randomNodes.length || returned.length === 0) entry.failures++;
       for (const i of returned) entry.staged.add(i);
       return handed;
     }
@@ -192,6 +210,7 @@ export class WasmGraphExecutable implements Executable {
       outputs: outputs.map(({ address, dtype, length }) => ({ address, dtype, length })),
       lanes,
       owned: [...pooled(heapCapture), ...staging],
+      reseed: new Set(seeded.filter((_, k) => this.randomNodes[k])),
     };
     entry.tape = tape;
     return this.copyOut(tape.outputs);

@@ -42,7 +42,7 @@ export function creationKernels(context: WasmContext): Kernels {
       const result = context.output(out);
       const n = sizeOf(out.shape);
       // Seeds are uint32; the wasm side takes i32 parameters, which carry the same bits.
-      if (n > 0) context.call('random_f32', context.address(result), n, DISTRIBUTIONS[distribution], seed[0] | 0, seed[1] | 0);
+      if (n > 0) context.callSeeded('random_f32', 3, context.address(result), n, DISTRIBUTIONS[distribution], seed[0] | 0, seed[1] | 0);
       return [result];
     },
   };
