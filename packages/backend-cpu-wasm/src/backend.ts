@@ -104,21 +104,8 @@ export class WasmBackend implements Backend {
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
-    const { context } = this;
-    const handle = context.storage.create(dtype, values.length);
-    const capture = context.capture;
-    // Not a kernel reading memory: values arriving from JavaScript, recorded as such when a graph
-    // run is (the generic executor uploads its constants on its first run).
-    context.capture = undefined;
-    try {
-      context.view(handle, dtype, values.length).set(values);
-      if (capture !== undefined) {
-        const { address, byteLength } = handle.storage;
-        capture.ops.push({ kind: 'bytes', address, bytes: context.memoryViews.u8.slice(address, address + byteLength) });
-      }
-    } finally {
-      context.capture = capture;
-    }
+    const handle = this.context.storage.create(dtype, values.length);
+    this.context.writeValues(handle.storage.address, dtype, values);
     return handle;
   }
 

@@ -143,10 +143,7 @@ export class WasmContext {
   }
 
   call(name: string, ...args: number[]): void {
-    const fn = this.exports[name];
-    if (fn === undefined) throw new Error(`wasm: the module has no kernel '${name}'`);
-    this.capture?.ops.push({ kind: 'call', fn, args });
-    fn(...args);
+    this.invoke(name, args, undefined);
   }
 
   /**
@@ -154,10 +151,28 @@ export class WasmContext {
    * a replay can draw the seed the generic run would draw.
    */
   callSeeded(name: string, seedAt: number, ...args: number[]): void {
+    this.invoke(name, args, seedAt);
+  }
+
+  private invoke(name: string, args: number[], seedAt: number | undefined): void {
     const fn = this.exports[name];
     if (fn === undefined) throw new Error(`wasm: the module has no kernel '${name}'`);
-    this.capture?.ops.push({ kind: 'call', fn, args, seedAt });
+    this.capture?.ops.push(seedAt === undefined ? { kind: 'call', fn, args } : { kind: 'call', fn, args, seedAt });
     fn(...args);
+  }
+
+  /**
+   * Copies values arriving from JavaScript to `address` (a new tensor's storage). Recorded while
+   * capturing: the generic executor uploads its constants on its first run.
+   */
+  writeValues(address: number, dtype: DType, values: TypedArray): void {
+    const views = this.ownViews();
+    if (dtype === 'bool') views.u8.set(values, address);
+    else (dtype === 'float32' ? views.f32 : views.i32).set(values, address >>> 2);
+    if (this.capture !== undefined) {
+      const end = address + values.length * (dtype === 'bool' ? 1 : 4);
+      this.capture.ops.push({ kind: 'bytes', address, bytes: views.u8.slice(address, end) });
+    }
   }
 
   /** Writes i32 words at `address` (recorded while capturing). */

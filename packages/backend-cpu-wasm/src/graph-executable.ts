@@ -1,5 +1,5 @@
 import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@tessera/core';
-import { DisposedError, drawSeed } from '@tessera/core';
+import { DisposedError, drawSeed, inputShapesKey, unseededRandomNodes } from '@tessera/core';
 import type { ContextCapture, TapeOp, WasmContext } from './context.js';
 import type { HeapCapture } from './memory.js';
 import type { Handle } from './storage.js';
@@ -7,9 +7,12 @@ import { bytesPerElement } from './storage.js';
 import type { Lanes } from './threads/lanes.js';
 import { lanesOf } from './threads/lanes.js';
 
+/** A recorded step, or an unseeded random op's call: replayed with a new seed each time. */
+type ReplayOp = TapeOp | { readonly kind: 'reseed'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[]; readonly seedAt: number };
+
 /** One graph run on inputs of one set of shapes, recorded for replay. */
 interface Tape {
-  readonly ops: readonly TapeOp[];
+  readonly ops: readonly ReplayOp[];
   /** Where each input was read from: its own address (pinned) or a staging block the tape copies it into. */
   readonly inputs: readonly { readonly address: number; readonly staged: boolean; readonly bytes: number }[];
   /** Blocks the tape's steps leave each output in, copied out to a fresh storage on every call. */
@@ -18,8 +21,6 @@ interface Tape {
   readonly lanes: Lanes;
   /** Blocks the tape owns (intermediates, scratch, staging, output blocks), freed with it. */
   readonly owned: readonly number[];
-  /** The calls of unseeded random ops: each replay draws them a new seed, as a generic run would. */
-  readonly reseed: ReadonlySet<TapeOp>;
 }
 
 /** Per set of input shapes: its tape, the inputs to stage, and how often recording failed. */
@@ -65,13 +66,13 @@ export class WasmGraphExecutable implements Executable {
     graph: Graph,
     private readonly interpret: GraphInterpreter,
   ) {
-    this.randomNodes = graph.nodes.filter((node) => node.op === 'random').map((node) => node.attrs.stateful === true);
+    this.randomNodes = unseededRandomNodes(graph);
   }
 
   run(inputs: readonly KernelInput[]): DataId[] {
     if (this.disposed) throw new DisposedError('wasm: compiled graph used after dispose');
     if (this.context.capture !== undefined) return this.interpret(inputs);
-    const key = shapeKey(inputs);
+    const key = inputShapesKey(inputs);
     let entry = this.shapes.get(key);
     if (entry === undefined) {
       if (this.shapes.size >= MAX_SHAPES) this.forget(this.shapes.keys().next().value!);
@@ -89,7 +90,7 @@ export class WasmGraphExecutable implements Executable {
     }
     if (entry.failures >= MAX_FAILURES) return this.interpret(inputs);
     if (tape !== undefined) {
-      this.release(tape);
+      this.freeBlocks(tape.owned);
       entry.tape = undefined;
     }
     return this.record(entry, inputs);
@@ -117,15 +118,16 @@ export class WasmGraphExecutable implements Executable {
       if (input.staged) context.heapCopy(input.address, context.address(inputs[i]), input.bytes);
     }
     for (const op of tape.ops) {
-      if (op.kind === 'call' && tape.reseed.has(op)) {
-        const args = op.args.slice();
-        const seed = drawSeed();
-        args[op.seedAt!] = seed[0] | 0;
-        args[op.seedAt! + 1] = seed[1] | 0;
-        op.fn(...args);
-      } else {
+      if (op.kind !== 'reseed') {
         context.replay(op);
+        continue;
       }
+      // The seed the generic executor would draw for this node on this call.
+      const args = op.args.slice();
+      const seed = drawSeed();
+      args[op.seedAt] = seed[0] | 0;
+      args[op.seedAt + 1] = seed[1] | 0;
+      op.fn(...args);
     }
     return this.copyOut(tape.outputs);
   }
@@ -154,17 +156,22 @@ export class WasmGraphExecutable implements Executable {
     const lanes = lanesOf(context);
     const heapCapture: HeapCapture = { born: new Set(), pool: new Map() };
     const capture: ContextCapture = { ops: [], tainted: false };
-    const staging: number[] = [];
-    let results: DataId[];
-    const runInputs = inputs.map((input, i): KernelInput => {
-      if (!entry.staged.has(i)) return input;
+    // Where the run reads each input: in place, or from a staging block the input is copied into.
+    const tapeInputs: Tape['inputs'] = inputs.map((input, i) => {
+      if (!entry.staged.has(i)) return { address: context.address(input), staged: false, bytes: 0 };
       const bytes = storage.handle(input.id).storage.byteLength;
       const address = heap.allocate(Math.max(bytes, 1));
-      staging.push(address);
       context.heapCopy(address, context.address(input), bytes);
+      return { address, staged: true, bytes };
+    });
+    const staging = tapeInputs.filter((input) => input.staged).map((input) => input.address);
+    const runInputs = inputs.map((input, i): KernelInput => {
+      const { address, staged, bytes } = tapeInputs[i];
+      if (!staged) return input;
       const handle: Handle = { storage: { address, byteLength: bytes, refs: 1 }, dtype: input.dtype, freed: false };
       return { ...input, id: handle };
     });
+    let results: DataId[];
     heap.capture = heapCapture;
     context.capture = capture;
     try {
@@ -186,31 +193,29 @@ export class WasmGraphExecutable implements Executable {
     // Replayable when no kernel read memory from JavaScript, every random node's call is known, and
     // every output is left in a block the tape keeps (not an input returned as it is, which lives
     // where the caller's tensor does).
-    if (capture.tainted || seeded.length !== this.randomNodes.length || !outputs.every((o) => o.owned)) {
+    const unrecordable = capture.tainted || seeded.length !== this.randomNodes.length;
+    if (unrecordable || !outputs.every((o) => o.owned)) {
       heap.capture = undefined;
       // An output that is a staged input (returned unchanged) leaves the staging block first.
       const handed = results.map((id, i) => (staging.includes(outputs[i].address) ? this.copyOut([outputs[i]])[0] : id));
       results.forEach((id, i) => handed[i] !== id && storage.free(id));
       this.freeBlocks([...pooled(heapCapture), ...staging]);
       // Inputs returned as they are get staged, so that the next recording keeps them in its blocks.
-      const returned = inputs.map((_, i) => i).filter((i) => outputs.some((o) => !o.owned && o.address === context.address(runInputs[i])));
-      if (capture.tainted || seeded.length !== this.randomNodes.length || returned.length === 0) entry.failures++;
+      const returned = tapeInputs.map((_, i) => i).filter((i) => outputs.some((o) => !o.owned && o.address === tapeInputs[i].address));
+      if (unrecordable || returned.length === 0) entry.failures++;
       for (const i of returned) entry.staged.add(i);
       return handed;
     }
     // The outputs' blocks stay with the tape (freed into its pool); the caller gets copies.
     for (const id of results) storage.free(id);
     heap.capture = undefined;
+    const reseed = new Set(seeded.filter((_, k) => this.randomNodes[k]));
     const tape: Tape = {
-      ops: capture.ops,
-      inputs: inputs.map((input, i) => {
-        const staged = entry.staged.has(i);
-        return { address: context.address(runInputs[i]), staged, bytes: staged ? storage.handle(input.id).storage.byteLength : 0 };
-      }),
+      ops: capture.ops.map((op): ReplayOp => (op.kind === 'call' && reseed.has(op) ? { kind: 'reseed', fn: op.fn, args: op.args, seedAt: op.seedAt! } : op)),
+      inputs: tapeInputs,
       outputs: outputs.map(({ address, dtype, length }) => ({ address, dtype, length })),
       lanes,
       owned: [...pooled(heapCapture), ...staging],
-      reseed: new Set(seeded.filter((_, k) => this.randomNodes[k])),
     };
     entry.tape = tape;
     return this.copyOut(tape.outputs);
@@ -219,11 +224,7 @@ export class WasmGraphExecutable implements Executable {
   private forget(key: string): void {
     const entry = this.shapes.get(key);
     this.shapes.delete(key);
-    if (entry?.tape !== undefined) this.release(entry.tape);
-  }
-
-  private release(tape: Tape): void {
-    this.freeBlocks(tape.owned);
+    if (entry?.tape !== undefined) this.freeBlocks(entry.tape.owned);
   }
 
   private freeBlocks(addresses: readonly number[]): void {
@@ -233,10 +234,4 @@ export class WasmGraphExecutable implements Executable {
 
 function* pooled(capture: HeapCapture): Iterable<number> {
   for (const list of capture.pool.values()) yield* list;
-}
-
-function shapeKey(inputs: readonly KernelInput[]): string {
-  let key = '';
-  for (const input of inputs) key += `${input.dtype}[${input.shape.join(',')}]`;
-  return key;
 }

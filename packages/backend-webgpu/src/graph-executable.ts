@@ -1,5 +1,5 @@
 import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@tessera/core';
-import { DisposedError, drawSeed } from '@tessera/core';
+import { DisposedError, drawSeed, inputShapesKey, unseededRandomNodes } from '@tessera/core';
 import type { WebGPUBackend } from './backend.js';
 import type { Capture, CapturedDispatch, Handle, Storage } from './runtime.js';
 
@@ -80,7 +80,7 @@ export class GpuGraphExecutable implements Executable {
     private readonly interpret: GraphInterpreter,
   ) {
     this.replayable = !graph.nodes.some((node) => Object.values(node.attrs).some((value) => isGraph(value) && drawsPerCall(value)));
-    this.randomNodes = graph.nodes.filter((node) => node.op === 'random').map((node) => node.attrs.stateful === true);
+    this.randomNodes = unseededRandomNodes(graph);
   }
 
   /** Tapes captured so far (for tests). */
@@ -95,7 +95,7 @@ export class GpuGraphExecutable implements Executable {
     // An input still pending (a contraction whose epilogue took its place) is computed now, outside any capture.
     const handles = inputs.map((input) => backend.handle(input.id, 'run a traced graph'));
     if (!this.replayable) return this.interpret(inputs);
-    const key = shapesKey(inputs);
+    const key = inputShapesKey(inputs);
     const tape = this.tapes.get(key);
     if (tape !== undefined) {
       // Most recently used last, so the oldest is the one to evict.
@@ -311,12 +311,6 @@ function giveBack(runtime: WebGPUBackend['runtime'], capture: Capture): void {
 function shareStorage(storage: Storage): Handle {
   storage.refs++;
   return { storage, freed: false };
-}
-
-function shapesKey(inputs: readonly KernelInput[]): string {
-  let key = '';
-  for (const input of inputs) key += `${input.dtype}[${input.shape.join(',')}]`;
-  return key;
 }
 
 /** The uniform word of a random program's seed (after the runtime's two reserved words; kernels/misc.ts). */

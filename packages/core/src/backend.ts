@@ -103,6 +103,24 @@ export interface Backend extends DataOwner {
 /** How a backend is created when it is first selected; async so WASM and WebGPU can initialize. */
 export type BackendFactory = () => Backend | Promise<Backend>;
 
+/**
+ * The key a compiled graph files a recording under: every input's dtype and shape. A backend's
+ * `Executable` keeps one recording per key (symbolic graphs meet several).
+ */
+export function inputShapesKey(inputs: readonly KernelInput[]): string {
+  let key = '';
+  for (const input of inputs) key += `${input.dtype}[${input.shape.join(',')}]`;
+  return key;
+}
+
+/**
+ * A graph's random nodes in node order, true where the op is unseeded (draws a new seed on every
+ * call): a replayed recording must give those a fresh seed, as the generic executor would.
+ */
+export function unseededRandomNodes(graph: Graph): boolean[] {
+  return graph.nodes.filter((node) => node.op === 'random').map((node) => node.attrs.stateful === true);
+}
+
 export function isUnsupported(kernel: Kernel | Unsupported): kernel is Unsupported {
   return typeof kernel === 'object' && kernel !== null && 'unsupported' in kernel;
 }

@@ -27,7 +27,7 @@ export type {
   KernelTable,
   Unsupported,
 } from './backend.js';
-export { isUnsupported } from './backend.js';
+export { inputShapesKey, isUnsupported, unseededRandomNodes } from './backend.js';
 export type { ElementwiseFormula, GradContext, GradFn, OpDef, OpKind, TensorInfo } from './ops/op.js';
 export { defineOp } from './ops/op.js';
 // Window geometry of conv and pooling ops, so every backend's kernels walk the same windows.
