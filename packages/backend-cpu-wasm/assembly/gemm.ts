@@ -106,9 +106,6 @@ function packA(aSource: i32, a: usize, rowStride: i32, colStride: i32, row0: i32
   }
 }
 
-/** Rows of a row-major B copied per block: their cache lines stay in L1 while every panel takes its columns. */
-const PACK_B_ROWS = 8;
-
 /**
  * Packs B's columns [0, cols) into panels NR wide, each `depth` steps deep, zero-padding the last
  * panel. Whole panels of a row-major B or of a Bᵀ go by vectors; anything else element by element.
@@ -136,29 +133,15 @@ function packB(b: usize, rowStride: i32, colStride: i32, depth: i32, cols: i32, 
   }
 }
 
-/**
- * Whole panels of a row-major B, PACK_B_ROWS rows at a time across all panels, so that B is read
- * front to back rather than down its columns (which, at a row stride of a power of two, maps
- * every row's line to the same few cache sets: 5 GB/s on a 784×512 B, a tenth of a batch-128
- * dense layer's time).
- */
+/** Whole panels of a row-major B: each panel's NR columns copied row by row. */
 function packRowMajorPanels(b: usize, rowStride: i32, depth: i32, cols: i32, out: usize): void {
-  const rowBytes = <usize>rowStride << 2;
-  const panelBytes = <usize>(NR * depth) << 2;
-  for (let p0 = 0; p0 < depth; p0 += PACK_B_ROWS) {
-    const rows = min<i32>(PACK_B_ROWS, depth - p0);
-    let first = b + <usize>p0 * rowBytes;
-    let panel = out + (<usize>(p0 * NR) << 2);
-    for (let j0 = 0; j0 < cols; j0 += NR) {
-      let src = first;
-      let dst = panel;
-      for (let p = 0; p < rows; p++) {
-        for (let v = 0; v < NR * 4; v += 16) v128.store(dst + <usize>v, v128.load(src + <usize>v));
-        src += rowBytes;
-        dst += NR * 4;
-      }
-      first += NR * 4;
-      panel += panelBytes;
+  const step = <usize>rowStride << 2;
+  for (let j0 = 0; j0 < cols; j0 += NR) {
+    let src = b + (<usize>j0 << 2);
+    for (let p = 0; p < depth; p++) {
+      for (let v = 0; v < NR * 4; v += 16) v128.store(out + <usize>v, v128.load(src + <usize>v));
+      src += step;
+      out += NR * 4;
     }
   }
 }
