@@ -6,23 +6,15 @@ import { seededRandom } from '@tessera/core/testing';
 import { cond, trace } from '@tessera/tracer';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WasmBackend, setThreads } from '../src/index.js';
-import type { WasmContext } from '../src/context.js';
+import { contextOf, uniformTensor } from './helpers.js';
 
 let backend: WasmBackend;
 const random = seededRandom(2026_12_08);
 
-function randomTensor(shape: number[]): Tensor {
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
-  return tensor(values, shape);
-}
+const randomTensor = (shape: number[]): Tensor => uniformTensor(random, shape);
 
 const valuesOf = (t: Tensor) => Array.from(t.dataSync());
 
-/** The kernels' view of the backend (its context is private). */
-function contextOf(b: WasmBackend): WasmContext {
-  return (b as unknown as { context: WasmContext }).context;
-}
 
 beforeAll(async () => {
   backend = (await engine.setBackend('wasm')) as unknown as WasmBackend;

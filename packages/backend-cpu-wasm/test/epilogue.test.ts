@@ -1,27 +1,19 @@
 // Epilogue fusion: matMul/conv2d + bias + activation in one pass must equal the three unfused ops
 // bit for bit, on one thread and on two.
 import type { FusedProgram, Kernel, Padding, Tensor, TensorInfo } from '@tessera/core';
-import { add, conv2d, engine, leakyRelu, matMul, relu, relu6, sigmoid, sizeOf, tanh, tensor } from '@tessera/core';
+import { add, conv2d, engine, leakyRelu, matMul, relu, relu6, sigmoid, sizeOf, tanh } from '@tessera/core';
 import { seededRandom } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WasmBackend } from '../src/index.js';
 import { setThreads } from '../src/index.js';
-import type { WasmContext } from '../src/context.js';
 import type { Epilogue, EpilogueActivation } from '../src/kernels/epilogue.js';
 import { fusedContractionKernels } from '../src/kernels/epilogue.js';
+import { contextOf, uniformTensor } from './helpers.js';
 
 let backend: WasmBackend;
 const random = seededRandom(4242);
 
-function randomTensor(shape: number[], scale = 1): Tensor {
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < values.length; i++) values[i] = (random() * 2 - 1) * scale;
-  return tensor(values, shape);
-}
-
-function contextOf(b: WasmBackend): WasmContext {
-  return (b as unknown as { context: WasmContext }).context;
-}
+const randomTensor = (shape: number[], scale = 1): Tensor => uniformTensor(random, shape, scale);
 
 const input = (t: Tensor) => ({ id: t.dataId, shape: t.shape, dtype: t.dtype });
 

@@ -4,22 +4,14 @@ import { trace } from '@tessera/tracer';
 import { seededRandom } from '@tessera/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WasmBackend, getThreads, setThreads } from '../src/index.js';
-import type { WasmContext } from '../src/context.js';
 import { lanesOf } from '../src/threads/lanes.js';
+import { contextOf, uniformTensor } from './helpers.js';
 
 let backend: WasmBackend;
 const random = seededRandom(77);
 
-function randomTensor(shape: number[]): Tensor {
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
-  return tensor(values, shape);
-}
+const randomTensor = (shape: number[]): Tensor => uniformTensor(random, shape);
 
-/** The kernels' view of the backend (its context is private). */
-function contextOf(b: WasmBackend): WasmContext {
-  return (b as unknown as { context: WasmContext }).context;
-}
 
 /** Runs `compute` with 1 and then 2 threads and returns both results' values. */
 async function oneAndTwo(compute: () => Tensor): Promise<[Float32Array, Float32Array]> {
