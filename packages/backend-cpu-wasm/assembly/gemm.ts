@@ -370,6 +370,98 @@ export function vecmat_f32(a: usize, aStride: i32, b: usize, bRow: i32, c: usize
   if (epilogueActive()) applyEpilogue(c, <usize>n << 2, 1, n, col0);
 }
 
+/** Columns of a packed vector-matrix operand's wide panels: six vectors, held in registers across the depth. */
+const PANEL = 24;
+
+/**
+ * B (k×n, row stride bRow, contiguous columns) repacked for `vecmat_packed_f32`: column panels of
+ * 24 while 24 remain, then of 8, 4 and 1, each panel's k rows stored one after another, so the
+ * product reads the operand as one sequential stream. (Read in place, a row-major B is walked
+ * either down a column strip — a new page every two rows, which the prefetchers do not follow —
+ * or eight rows at a time with the output loaded and stored per step, which costs instructions.)
+ */
+export function pack_vecmat_f32(b: usize, bRow: i32, n: i32, k: i32, dst: usize): void {
+  const rowBytes = <usize>bRow << 2;
+  let out = dst;
+  let j = 0;
+  while (j < n) {
+    const width = n - j >= PANEL ? PANEL : n - j >= 8 ? 8 : n - j >= 4 ? 4 : 1;
+    let row = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      if (width == 1) {
+        store<f32>(out, load<f32>(row));
+      } else {
+        for (let q = 0; q < width; q += 4) v128.store(out + (<usize>q << 2), v128.load(row + (<usize>q << 2)));
+      }
+      out += <usize>width << 2;
+      row += rowBytes;
+    }
+    j += width;
+  }
+}
+
+/**
+ * c[0..n) = a · B for one row `a` (element stride aStride) and a B packed by `pack_vecmat_f32`:
+ * each panel's sums stay in registers while its rows stream past. Each sum adds its products in
+ * order of p from zero, as `vecmat_f32` does, so the two give the same bits.
+ */
+export function vecmat_packed_f32(a: usize, aStride: i32, packed: usize, c: usize, n: i32, k: i32, col0: i32): void {
+  const step = <usize>aStride << 2;
+  const aEnd = a + <usize>k * step;
+  let panel = packed;
+  let j = 0;
+  for (; j + PANEL <= n; j += PANEL) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+    for (let ap = a; ap < aEnd; ap += step) {
+      const v = v128.load32_splat(ap);
+      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(panel, 0)));
+      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(panel, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(v, v128.load(panel, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(v, v128.load(panel, 48)));
+      s4 = f32x4.add(s4, f32x4.mul(v, v128.load(panel, 64)));
+      s5 = f32x4.add(s5, f32x4.mul(v, v128.load(panel, 80)));
+      panel += PANEL << 2;
+    }
+    const o = c + (<usize>j << 2);
+    v128.store(o, s0, 0);
+    v128.store(o, s1, 16);
+    v128.store(o, s2, 32);
+    v128.store(o, s3, 48);
+    v128.store(o, s4, 64);
+    v128.store(o, s5, 80);
+  }
+  for (; j + 8 <= n; j += 8) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+    for (let ap = a; ap < aEnd; ap += step) {
+      const v = v128.load32_splat(ap);
+      s0 = f32x4.add(s0, f32x4.mul(v, v128.load(panel, 0)));
+      s1 = f32x4.add(s1, f32x4.mul(v, v128.load(panel, 16)));
+      panel += 32;
+    }
+    const o = c + (<usize>j << 2);
+    v128.store(o, s0, 0);
+    v128.store(o, s1, 16);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s0 = f32x4.splat(0);
+    for (let ap = a; ap < aEnd; ap += step) {
+      s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(panel)));
+      panel += 16;
+    }
+    v128.store(c + (<usize>j << 2), s0);
+  }
+  for (; j < n; j++) {
+    let sum: f32 = 0;
+    for (let ap = a; ap < aEnd; ap += step) {
+      sum += load<f32>(ap) * load<f32>(panel);
+      panel += 4;
+    }
+    store<f32>(c + (<usize>j << 2), sum);
+  }
+  if (epilogueActive()) applyEpilogue(c, <usize>n << 2, 1, n, col0);
+}
+
 /**
  * out[i·outStride] = v · rows[i] for `count` contiguous rows of length k (row stride rowStride)
  * and a contiguous vector v: a matrix times a vector, or one row times a transposed matrix. Four

@@ -2,13 +2,43 @@ import type { DataId, Executable, Graph, GraphInterpreter, KernelInput } from '@
 import { DisposedError, drawSeed, inputShapesKey, unseededRandomNodes } from '@tessera/core';
 import type { ContextCapture, TapeOp, WasmContext } from './context.js';
 import type { HeapCapture } from './memory.js';
-import type { Handle } from './storage.js';
+import type { Handle, Storage } from './storage.js';
 import { bytesPerElement } from './storage.js';
 import type { Lanes } from './threads/lanes.js';
 import { lanesOf } from './threads/lanes.js';
 
-/** A recorded step, or an unseeded random op's call: replayed with a new seed each time. */
-type ReplayOp = TapeOp | { readonly kind: 'reseed'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[]; readonly seedAt: number };
+/**
+ * A weight matrix of the graph's inputs that vector-matrix products read, kept packed for a
+ * sequential read (`pack_vecmat_f32`): packed on the first replay and again whenever the input's
+ * storage is another one. An input whose storage keeps changing (a weight replaced every call while
+ * training) makes its products go back to reading it in place, as recorded.
+ */
+interface PackedMatrix {
+  /** Which input holds the matrix; where it starts (in the block the run reads the input from), its layout. */
+  readonly input: number;
+  readonly source: number;
+  readonly bRow: number;
+  readonly n: number;
+  readonly k: number;
+  readonly block: number;
+  /** The storage the block was packed from; undefined before the first replay. */
+  packedFrom?: Storage;
+  /** Times the input's storage changed after the first pack. */
+  changes: number;
+}
+
+/** A recorded vector-matrix product replayed on its packed matrix (or as recorded, `plain`). */
+interface PackedProduct {
+  readonly kind: 'packed';
+  readonly plain: Extract<TapeOp, { kind: 'call' }>;
+  readonly matrix: PackedMatrix;
+}
+
+/** A recorded step, an unseeded random op's call (replayed with a new seed each time), or a packed product. */
+type ReplayOp =
+  | TapeOp
+  | { readonly kind: 'reseed'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[]; readonly seedAt: number }
+  | PackedProduct;
 
 /** One graph run on inputs of one set of shapes, recorded for replay. */
 interface Tape {
@@ -36,6 +66,13 @@ interface ShapeEntry {
 const MAX_SHAPES = 8;
 /** Recordings tried per shape set before it stays on the generic executor. */
 const MAX_FAILURES = 2;
+/**
+ * Matrices of a vector-matrix product read from an input that are packed when at least this many
+ * elements (128 KiB: past L1 and a good part of L2, where reading in place costs the most).
+ */
+const PACK_MIN_ELEMENTS = 32 * 1024;
+/** Changes of a packed input's storage after which its products stop packing. */
+const MAX_REPACKS = 2;
 
 /**
  * `backend.compile(graph)` on the wasm backend. The first call with inputs of some shapes runs the
@@ -118,6 +155,10 @@ export class WasmGraphExecutable implements Executable {
       if (input.staged) context.heapCopy(input.address, context.address(inputs[i]), input.bytes);
     }
     for (const op of tape.ops) {
+      if (op.kind === 'packed') {
+        this.runPacked(op, inputs[op.matrix.input]);
+        continue;
+      }
       if (op.kind !== 'reseed') {
         context.replay(op);
         continue;
@@ -130,6 +171,56 @@ export class WasmGraphExecutable implements Executable {
       op.fn(...args);
     }
     return this.copyOut(tape.outputs);
+  }
+
+  private runPacked({ plain, matrix }: PackedProduct, input: KernelInput): void {
+    const { exports, storage } = this.context;
+    const current = storage.handle(input.id).storage;
+    if (current !== matrix.packedFrom && matrix.changes < MAX_REPACKS) {
+      if (matrix.packedFrom !== undefined) matrix.changes++;
+      exports.pack_vecmat_f32(matrix.source, matrix.bRow, matrix.n, matrix.k, matrix.block);
+      matrix.packedFrom = current;
+    }
+    if (current !== matrix.packedFrom) return this.context.replay(plain);
+    const args = plain.args;
+    // vecmat_f32(a, aStride, b, bRow, c, n, k, col0) → vecmat_packed_f32(a, aStride, packed, c, n, k, col0)
+    exports.vecmat_packed_f32(args[0], args[1], matrix.block, args[4], args[5], args[6], args[7]);
+  }
+
+  /**
+   * The recorded steps with each vector-matrix product over a large matrix read in place from an
+   * input made a packed product; products of the same matrix share one packed copy, a block added
+   * to `owned`.
+   */
+  private packProducts(ops: readonly ReplayOp[], inputs: Tape['inputs'], runInputs: readonly KernelInput[], owned: number[]): ReplayOp[] {
+    const { exports, heap, storage } = this.context;
+    const spans = inputs.map((input, i) => (input.staged ? undefined : { start: input.address, end: input.address + storage.handle(runInputs[i].id).storage.byteLength }));
+    const matrices = new Map<string, PackedMatrix | undefined>();
+    const matrixOf = (b: number, bRow: number, n: number, k: number): PackedMatrix | undefined => {
+      const key = `${b}:${bRow}:${n}:${k}`;
+      if (matrices.has(key)) return matrices.get(key);
+      const end = b + ((k - 1) * bRow + n) * 4;
+      const input = spans.findIndex((span) => span !== undefined && b >= span.start && end <= span.end);
+      let matrix: PackedMatrix | undefined;
+      if (input >= 0) {
+        try {
+          const block = heap.allocate(n * k * 4);
+          owned.push(block);
+          matrix = { input, source: b, bRow, n, k, block, changes: 0 };
+        } catch {
+          // No room for a copy: the products read the matrix in place, as recorded.
+        }
+      }
+      matrices.set(key, matrix);
+      return matrix;
+    };
+    return ops.map((op) => {
+      if (op.kind !== 'call' || op.fn !== exports.vecmat_f32) return op;
+      const [, , b, bRow, , n, k] = op.args;
+      if (n * k < PACK_MIN_ELEMENTS) return op;
+      const matrix = matrixOf(b, bRow, n, k);
+      return matrix === undefined ? op : { kind: 'packed', plain: op, matrix };
+    });
   }
 
   /** Fresh storage for each output, holding the values the steps left in the tape's block. */
@@ -210,12 +301,14 @@ export class WasmGraphExecutable implements Executable {
     for (const id of results) storage.free(id);
     heap.capture = undefined;
     const reseed = new Set(seeded.filter((_, k) => this.randomNodes[k]));
+    const owned = [...pooled(heapCapture), ...staging];
+    const ops = capture.ops.map((op): ReplayOp => (op.kind === 'call' && reseed.has(op) ? { kind: 'reseed', fn: op.fn, args: op.args, seedAt: op.seedAt! } : op));
     const tape: Tape = {
-      ops: capture.ops.map((op): ReplayOp => (op.kind === 'call' && reseed.has(op) ? { kind: 'reseed', fn: op.fn, args: op.args, seedAt: op.seedAt! } : op)),
+      ops: this.packProducts(ops, tapeInputs, runInputs, owned),
       inputs: tapeInputs,
       outputs: outputs.map(({ address, dtype, length }) => ({ address, dtype, length })),
       lanes,
-      owned: [...pooled(heapCapture), ...staging],
+      owned,
     };
     entry.tape = tape;
     return this.copyOut(tape.outputs);

@@ -3,7 +3,7 @@ import { BackendError } from '@tessera/core';
 import type { WasmHeap } from './memory.js';
 
 /** One block of tensor data in wasm memory, shared by every handle that reshapes it. */
-interface Storage {
+export interface Storage {
   readonly address: number;
   /** The tensor's bytes (what `memory()` reports), not the block's rounded size. */
   readonly byteLength: number;

@@ -6,6 +6,7 @@ import { seededRandom } from '@tessera/core/testing';
 import { cond, trace } from '@tessera/tracer';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WasmBackend, setThreads } from '../src/index.js';
+import { WasmGraphExecutable } from '../src/graph-executable.js';
 import { contextOf, uniformTensor } from './helpers.js';
 
 let backend: WasmBackend;
@@ -192,6 +193,78 @@ describe('wasm compiled graphs: recorded once, replayed', () => {
     for (const run of runs) expect(run).toEqual(expected);
     [x, w].forEach((t) => t.dispose());
     f.dispose();
+  });
+});
+
+describe('wasm compiled graphs: batch-1 products over weight inputs read a packed copy', () => {
+  /** Replayed products that ran on a packed copy (or went back to the recorded one). */
+  const packedProducts = () => vi.spyOn(WasmGraphExecutable.prototype as unknown as { runPacked: () => void }, 'runPacked');
+  const dense = (x: Tensor, w: Tensor, b: Tensor) => relu(add(matMul(x, w), b));
+
+  // On one thread: products split over thread lanes are replayed as recorded.
+  beforeAll(async () => {
+    await setThreads(1);
+  });
+
+  // Widths mixing every panel kind (24, 8, 4, 1); each matrix over the size packing starts at.
+  it.each([[257, 135], [784, 512], [600, 61]])('x [1,%i] · w with %i columns, + bias, relu: every replay equals eager bit for bit', (k, n) => {
+    const [w, b] = [randomTensor([k, n]), randomTensor([n])];
+    const f = trace(dense);
+    const packed = packedProducts();
+    for (let call = 0; call < 4; call++) {
+      const x = randomTensor([1, k]);
+      expect(tidy(() => valuesOf(f(x, w, b)))).toEqual(tidy(() => valuesOf(dense(x, w, b))));
+      x.dispose();
+    }
+    // Call 0 records, calls 1-3 replay (each x made where the last one was freed), packed.
+    expect(packed).toHaveBeenCalledTimes(3);
+    f.dispose();
+    [w, b].forEach((t) => t.dispose());
+  });
+
+  it('a weight freed and another made in its block is packed again: replays see the new values', () => {
+    const x = randomTensor([1, 300]);
+    const b = randomTensor([200]);
+    let w = randomTensor([300, 200]);
+    const f = trace(dense);
+    for (let call = 0; call < 6; call++) {
+      if (call === 2 || call === 4) {
+        const address = contextOf(backend).address(w.dataId);
+        w.dispose();
+        w = randomTensor([300, 200]);
+        // The case under test: same address (the tape does not record again), other values.
+        expect(contextOf(backend).address(w.dataId)).toBe(address);
+      }
+      expect(tidy(() => valuesOf(f(x, w, b)))).toEqual(tidy(() => valuesOf(dense(x, w, b))));
+    }
+    f.dispose();
+    [x, b, w].forEach((t) => t.dispose());
+  });
+
+  it('a weight replaced on every call (training) stops being packed and reads in place', () => {
+    const x = randomTensor([1, 300]);
+    const b = randomTensor([200]);
+    let w = randomTensor([300, 200]);
+    const f = trace(dense);
+    const packed = packedProducts();
+    const context = contextOf(backend);
+    const replayed = vi.spyOn(context, 'replay');
+    const plainProducts = () => replayed.mock.calls.filter(([op]) => op.kind === 'call' && op.fn === context.exports.vecmat_f32).length;
+    const inPlace: number[] = [];
+    for (let call = 0; call < 8; call++) {
+      const address = context.address(w.dataId);
+      w.dispose();
+      w = randomTensor([300, 200]);
+      expect(context.address(w.dataId)).toBe(address);
+      expect(tidy(() => valuesOf(f(x, w, b)))).toEqual(tidy(() => valuesOf(dense(x, w, b))));
+      inPlace.push(plainProducts());
+    }
+    // Call 0 records; replays 1-3 pack (the first time, then twice again); from call 4 the product
+    // reads w in place, as recorded.
+    expect(packed).toHaveBeenCalledTimes(7);
+    expect(inPlace).toEqual([0, 0, 0, 0, 1, 2, 3, 4]);
+    f.dispose();
+    [x, b, w].forEach((t) => t.dispose());
   });
 });
 
