@@ -44,7 +44,7 @@ export class WasmContext {
   private planAddress: number;
   /** Outputs made by the kernel now running, freed if it fails (see `runKernel`). */
   private made: Handle[] = [];
-  private views?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array };
+  private views?: { generation: number; f32: Float32Array; i32: Int32Array; u8: Uint8Array; f64: Float64Array };
   /** Set while a graph run is being recorded for replay. */
   capture?: ContextCapture;
 
@@ -67,10 +67,12 @@ export class WasmContext {
   }
 
   private ownViews() {
-    const buffer = this.heap.memory.buffer;
-    if (this.views === undefined || this.views.buffer !== buffer) {
+    // The heap counts its growths: reading `memory.buffer` on every call costs more than the copy it guards.
+    const { generation } = this.heap;
+    if (this.views === undefined || this.views.generation !== generation) {
+      const buffer = this.heap.memory.buffer;
       this.views = {
-        buffer,
+        generation,
         f32: new Float32Array(buffer),
         i32: new Int32Array(buffer),
         u8: new Uint8Array(buffer),

@@ -94,6 +94,8 @@ const MAX_REPACKS = 2;
  */
 export class WasmGraphExecutable implements Executable {
   private readonly shapes = new Map<string, ShapeEntry>();
+  /** The entry the last call used, with its inputs' dtypes and shapes: a call like it skips the key. */
+  private last?: { readonly entry: ShapeEntry; readonly dtypes: readonly string[]; readonly shapes: readonly (readonly number[])[] };
   /** The graph's random nodes in order, true where unseeded (a new seed per call). */
   private readonly randomNodes: readonly boolean[];
   private disposed = false;
@@ -109,16 +111,7 @@ export class WasmGraphExecutable implements Executable {
   run(inputs: readonly KernelInput[]): DataId[] {
     if (this.disposed) throw new DisposedError('wasm: compiled graph used after dispose');
     if (this.context.capture !== undefined) return this.interpret(inputs);
-    const key = inputShapesKey(inputs);
-    let entry = this.shapes.get(key);
-    if (entry === undefined) {
-      if (this.shapes.size >= MAX_SHAPES) this.forget(this.shapes.keys().next().value!);
-      entry = { staged: new Set(), failures: 0 };
-    } else {
-      // Most recently used last.
-      this.shapes.delete(key);
-    }
-    this.shapes.set(key, entry);
+    const entry = this.sameShapesAsLast(inputs) ? this.last!.entry : this.entryFor(inputs);
     const { tape } = entry;
     if (tape !== undefined && tape.lanes === lanesOf(this.context)) {
       const moved = this.movedInputs(tape, inputs);
@@ -131,6 +124,32 @@ export class WasmGraphExecutable implements Executable {
       entry.tape = undefined;
     }
     return this.record(entry, inputs);
+  }
+
+  /** The entry for these inputs' shapes, made most recently used (and made, evicting the least, if new). */
+  private entryFor(inputs: readonly KernelInput[]): ShapeEntry {
+    const key = inputShapesKey(inputs);
+    let entry = this.shapes.get(key);
+    if (entry === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) this.forget(this.shapes.keys().next().value!);
+      entry = { staged: new Set(), failures: 0 };
+    } else {
+      this.shapes.delete(key);
+    }
+    this.shapes.set(key, entry);
+    this.last = { entry, dtypes: inputs.map((input) => input.dtype), shapes: inputs.map((input) => [...input.shape]) };
+    return entry;
+  }
+
+  private sameShapesAsLast(inputs: readonly KernelInput[]): boolean {
+    const last = this.last;
+    if (last === undefined || last.shapes.length !== inputs.length) return false;
+    for (let i = 0; i < inputs.length; i++) {
+      const [shape, seen] = [inputs[i].shape, last.shapes[i]];
+      if (inputs[i].dtype !== last.dtypes[i] || shape.length !== seen.length) return false;
+      for (let d = 0; d < shape.length; d++) if (shape[d] !== seen[d]) return false;
+    }
+    return true;
   }
 
   dispose(): void {
@@ -317,6 +336,7 @@ export class WasmGraphExecutable implements Executable {
   private forget(key: string): void {
     const entry = this.shapes.get(key);
     this.shapes.delete(key);
+    if (entry !== undefined && entry === this.last?.entry) this.last = undefined;
     if (entry?.tape !== undefined) this.freeBlocks(entry.tape.owned);
   }
 
