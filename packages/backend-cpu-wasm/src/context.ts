@@ -4,6 +4,7 @@ import type { WasmHeap } from './memory.js';
 import { WasmMemoryError } from './memory.js';
 import type { KernelExports } from './module.js';
 import type { Handle, StorageTable } from './storage.js';
+import type { KernelCall } from './threads/lanes.js';
 
 /** Room for a kernel's plan (shapes, strides, odometer state), in i32 words. */
 const PLAN_WORDS = 1024;
@@ -24,7 +25,7 @@ export type TapeOp =
   | { readonly kind: 'fill'; readonly address: number; readonly dtype: DType; readonly count: number; readonly value: number }
   | { readonly kind: 'copy'; readonly to: number; readonly from: number; readonly bytes: number }
   | { readonly kind: 'bytes'; readonly address: number; readonly bytes: Uint8Array }
-  | { readonly kind: 'lanes'; readonly run: () => void };
+  | { readonly kind: 'lanes'; readonly work: readonly (readonly KernelCall[])[]; readonly run: (work: readonly (readonly KernelCall[])[]) => void };
 
 /** What a capture collects while a graph runs the generic way. */
 export interface ContextCapture {
@@ -197,16 +198,16 @@ export class WasmContext {
   }
 
   /**
-   * Runs calls on the worker lanes: recorded as one step (`run` again on replay), the calls made on
-   * this thread meanwhile not recorded one by one.
+   * Runs `work` on the worker lanes with `run`: recorded as one step (`run(work)` again on replay),
+   * the calls made on this thread meanwhile not recorded one by one.
    */
-  recordLanes(run: () => void): void {
+  recordLanes(work: readonly (readonly KernelCall[])[], run: (work: readonly (readonly KernelCall[])[]) => void): void {
     const capture = this.capture;
-    if (capture === undefined) return run();
-    capture.ops.push({ kind: 'lanes', run });
+    if (capture === undefined) return run(work);
+    capture.ops.push({ kind: 'lanes', work, run });
     this.capture = undefined;
     try {
-      run();
+      run(work);
     } finally {
       this.capture = capture;
     }
@@ -236,7 +237,7 @@ export class WasmContext {
         this.ownViews().u8.set(op.bytes, op.address);
         return;
       case 'lanes':
-        op.run();
+        op.run(op.work);
     }
   }
 }

@@ -27,18 +27,23 @@ interface PackedMatrix {
   changes: number;
 }
 
-/** A recorded vector-matrix product replayed on its packed matrix (or as recorded, `plain`). */
-interface PackedProduct {
+/**
+ * A recorded step holding vector-matrix products over packed matrices (one call, or a batch of calls
+ * on the thread lanes, each lane's columns a matrix of its own): replayed as `packed`, which reads
+ * the packed copies, or as recorded (`plain`) once a matrix stopped being packed.
+ */
+interface PackedStep {
   readonly kind: 'packed';
-  readonly plain: Extract<TapeOp, { kind: 'call' }>;
-  readonly matrix: PackedMatrix;
+  readonly plain: Extract<TapeOp, { kind: 'call' | 'lanes' }>;
+  readonly packed: Extract<TapeOp, { kind: 'call' | 'lanes' }>;
+  readonly matrices: readonly PackedMatrix[];
 }
 
 /** A recorded step, an unseeded random op's call (replayed with a new seed each time), or a packed product. */
 type ReplayOp =
   | TapeOp
   | { readonly kind: 'reseed'; readonly fn: (...args: number[]) => unknown; readonly args: readonly number[]; readonly seedAt: number }
-  | PackedProduct;
+  | PackedStep;
 
 /** One graph run on inputs of one set of shapes, recorded for replay. */
 interface Tape {
@@ -175,7 +180,9 @@ export class WasmGraphExecutable implements Executable {
     }
     for (const op of tape.ops) {
       if (op.kind === 'packed') {
-        this.runPacked(op, inputs[op.matrix.input]);
+        let current = true;
+        for (const matrix of op.matrices) current = this.packed(matrix, inputs[matrix.input]) && current;
+        context.replay(current ? op.packed : op.plain);
         continue;
       }
       if (op.kind !== 'reseed') {
@@ -192,24 +199,21 @@ export class WasmGraphExecutable implements Executable {
     return this.copyOut(tape.outputs);
   }
 
-  private runPacked({ plain, matrix }: PackedProduct, input: KernelInput): void {
-    const { exports, storage } = this.context;
-    const current = storage.handle(input.id).storage;
+  /** Whether `matrix` has a packed copy of `input`'s values, packing it again if `input` is another tensor now. */
+  private packed(matrix: PackedMatrix, input: KernelInput): boolean {
+    const current = this.context.storage.handle(input.id).storage;
     if (current !== matrix.packedFrom && matrix.changes < MAX_REPACKS) {
       if (matrix.packedFrom !== undefined) matrix.changes++;
-      exports.pack_vecmat_f32(matrix.source, matrix.bRow, matrix.n, matrix.k, matrix.block);
+      this.context.exports.pack_vecmat_f32(matrix.source, matrix.bRow, matrix.n, matrix.k, matrix.block);
       matrix.packedFrom = current;
     }
-    if (current !== matrix.packedFrom) return this.context.replay(plain);
-    const args = plain.args;
-    // vecmat_f32(a, aStride, b, bRow, c, n, k, col0) → vecmat_packed_f32(a, aStride, packed, c, n, k, col0)
-    exports.vecmat_packed_f32(args[0], args[1], matrix.block, args[4], args[5], args[6], args[7]);
+    return current === matrix.packedFrom;
   }
 
   /**
    * The recorded steps with each vector-matrix product over a large matrix read in place from an
-   * input made a packed product; products of the same matrix share one packed copy, a block added
-   * to `owned`.
+   * input (`vecmat_f32`, alone or among a batch of lane calls) made to read a packed copy; products of
+   * the same matrix share one copy, a block added to `owned`.
    */
   private packProducts(ops: readonly ReplayOp[], inputs: Tape['inputs'], runInputs: readonly KernelInput[], owned: number[]): ReplayOp[] {
     const { exports, heap, storage } = this.context;
@@ -233,12 +237,30 @@ export class WasmGraphExecutable implements Executable {
       matrices.set(key, matrix);
       return matrix;
     };
-    return ops.map((op) => {
-      if (op.kind !== 'call' || op.fn !== exports.vecmat_f32) return op;
-      const [, , b, bRow, , n, k] = op.args;
-      if (n * k < PACK_MIN_ELEMENTS) return op;
-      const matrix = matrixOf(b, bRow, n, k);
-      return matrix === undefined ? op : { kind: 'packed', plain: op, matrix };
+    /** vecmat_f32(a, aStride, b, bRow, c, n, k, col0) as vecmat_packed_f32(a, aStride, packed, c, n, k, col0), or undefined. */
+    const packedCall = (args: readonly number[], used: PackedMatrix[]): number[] | undefined => {
+      const [a, aStride, b, bRow, c, n, k, col0] = args;
+      const matrix = n * k >= PACK_MIN_ELEMENTS ? matrixOf(b, bRow, n, k) : undefined;
+      if (matrix === undefined) return undefined;
+      used.push(matrix);
+      return [a, aStride, matrix.block, c, n, k, col0];
+    };
+    return ops.map((op): ReplayOp => {
+      const used: PackedMatrix[] = [];
+      if (op.kind === 'call' && op.fn === exports.vecmat_f32) {
+        const args = packedCall(op.args, used);
+        return args === undefined ? op : { kind: 'packed', plain: op, packed: { kind: 'call', fn: exports.vecmat_packed_f32, args }, matrices: used };
+      }
+      if (op.kind === 'lanes') {
+        const work = op.work.map((calls) =>
+          calls.map((call) => {
+            const args = call.name === 'vecmat_f32' ? packedCall(call.args, used) : undefined;
+            return args === undefined ? call : { name: 'vecmat_packed_f32', args };
+          }),
+        );
+        return used.length === 0 ? op : { kind: 'packed', plain: op, packed: { kind: 'lanes', work, run: op.run }, matrices: used };
+      }
+      return op;
     });
   }
 

@@ -197,8 +197,8 @@ describe('wasm compiled graphs: recorded once, replayed', () => {
 });
 
 describe('wasm compiled graphs: batch-1 products over weight inputs read a packed copy', () => {
-  /** Replayed products that ran on a packed copy (or went back to the recorded one). */
-  const packedProducts = () => vi.spyOn(WasmGraphExecutable.prototype as unknown as { runPacked: () => void }, 'runPacked');
+  /** Checks, per replayed step, of each packed matrix (packing it when needed). */
+  const packedProducts = () => vi.spyOn(WasmGraphExecutable.prototype as unknown as { packed: (matrix: object, input: unknown) => boolean }, 'packed');
   const dense = (x: Tensor, w: Tensor, b: Tensor) => relu(add(matMul(x, w), b));
 
   // On one thread: products split over thread lanes are replayed as recorded.
@@ -220,6 +220,28 @@ describe('wasm compiled graphs: batch-1 products over weight inputs read a packe
     expect(packed).toHaveBeenCalledTimes(3);
     f.dispose();
     [w, b].forEach((t) => t.dispose());
+  });
+
+  it('on 2 threads each thread\'s columns are a packed matrix of their own: replays equal eager bit for bit', async () => {
+    await setThreads(2);
+    try {
+      // 1M multiply-adds: enough for the product to be split over the threads.
+      const [w, b] = [randomTensor([1024, 1024]), randomTensor([1024])];
+      const f = trace(dense);
+      const packed = packedProducts();
+      for (let call = 0; call < 3; call++) {
+        const x = randomTensor([1, 1024]);
+        expect(tidy(() => valuesOf(f(x, w, b)))).toEqual(tidy(() => valuesOf(dense(x, w, b))));
+        x.dispose();
+      }
+      // Two replays, two matrices each (one per thread's half of the columns).
+      expect(packed).toHaveBeenCalledTimes(4);
+      expect(new Set(packed.mock.calls.map(([matrix]) => matrix)).size).toBe(2);
+      f.dispose();
+      [w, b].forEach((t) => t.dispose());
+    } finally {
+      await setThreads(1);
+    }
   });
 
   it('a weight freed and another made in its block is packed again: replays see the new values', () => {

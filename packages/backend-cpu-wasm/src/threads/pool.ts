@@ -143,7 +143,7 @@ export class WorkerPool implements Lanes {
 
   run(work: readonly (readonly KernelCall[])[]): void {
     if (work.length > this.count) throw new Error(`wasm: ${work.length} lanes of work for ${this.count} threads`);
-    this.context.recordLanes(() => this.runLanes(work));
+    this.context.recordLanes(work, (calls) => this.runLanes(calls));
   }
 
   private runLanes(work: readonly (readonly KernelCall[])[]): void {
