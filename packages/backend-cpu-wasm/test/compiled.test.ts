@@ -209,6 +209,7 @@ describe('wasm compiled graphs: batch-1 products over weight inputs read a packe
   // Widths mixing every panel kind (24, 8, 4, 1); each matrix over the size packing starts at.
   it.each([[257, 135], [784, 512], [600, 61]])('x [1,%i] · w with %i columns, + bias, relu: every replay equals eager bit for bit', (k, n) => {
     const [w, b] = [randomTensor([k, n]), randomTensor([n])];
+    const heapBefore = backend.heapInfo().reservedBytes;
     const f = trace(dense);
     const packed = packedProducts();
     for (let call = 0; call < 4; call++) {
@@ -218,7 +219,10 @@ describe('wasm compiled graphs: batch-1 products over weight inputs read a packe
     }
     // Call 0 records, calls 1-3 replay (each x made where the last one was freed), packed.
     expect(packed).toHaveBeenCalledTimes(3);
+    // The packed copy is the record's: held while the function lives, given back with it.
+    expect(backend.heapInfo().reservedBytes).toBeGreaterThanOrEqual(heapBefore + k * n * 4);
     f.dispose();
+    expect(backend.heapInfo().reservedBytes).toBeLessThanOrEqual(heapBefore);
     [w, b].forEach((t) => t.dispose());
   });
 
