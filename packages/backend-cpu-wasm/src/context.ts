@@ -194,7 +194,7 @@ export class WasmContext {
   /** Copies `bytes` bytes within the memory (recorded while capturing). */
   copy(to: number, from: number, bytes: number): void {
     this.capture?.ops.push({ kind: 'copy', to, from, bytes });
-    this.ownViews().u8.copyWithin(to, from, from + bytes);
+    this.heapCopy(to, from, bytes);
   }
 
   /**
@@ -231,7 +231,7 @@ export class WasmContext {
         fillMemory(this.ownViews(), op.address, op.dtype, op.count, op.value);
         return;
       case 'copy':
-        this.ownViews().u8.copyWithin(op.to, op.from, op.from + op.bytes);
+        this.heapCopy(op.to, op.from, op.bytes);
         return;
       case 'bytes':
         this.ownViews().u8.set(op.bytes, op.address);

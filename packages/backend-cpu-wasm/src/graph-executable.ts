@@ -48,7 +48,7 @@ type ReplayOp =
 /** One graph run on inputs of one set of shapes, recorded for replay. */
 interface Tape {
   readonly ops: readonly ReplayOp[];
-  /** Where each input was read from: its own address (pinned) or a staging block the tape copies it into. */
+  /** Where each input was read from (its own address, or a staging block the tape copies it into) and its size. */
   readonly inputs: readonly { readonly address: number; readonly staged: boolean; readonly bytes: number }[];
   /** Blocks the tape's steps leave each output in, copied out to a fresh storage on every call. */
   readonly outputs: readonly { readonly address: number; readonly dtype: Handle['dtype']; readonly length: number }[];
@@ -215,9 +215,9 @@ export class WasmGraphExecutable implements Executable {
    * input (`vecmat_f32`, alone or among a batch of lane calls) made to read a packed copy; products of
    * the same matrix share one copy, a block added to `owned`.
    */
-  private packProducts(ops: readonly ReplayOp[], inputs: Tape['inputs'], runInputs: readonly KernelInput[], owned: number[]): ReplayOp[] {
-    const { exports, heap, storage } = this.context;
-    const spans = inputs.map((input, i) => (input.staged ? undefined : { start: input.address, end: input.address + storage.handle(runInputs[i].id).storage.byteLength }));
+  private packProducts(ops: readonly ReplayOp[], inputs: Tape['inputs'], owned: number[]): ReplayOp[] {
+    const { exports, heap } = this.context;
+    const spans = inputs.map((input) => (input.staged ? undefined : { start: input.address, end: input.address + input.bytes }));
     const matrices = new Map<string, PackedMatrix | undefined>();
     const matrixOf = (b: number, bRow: number, n: number, k: number): PackedMatrix | undefined => {
       const key = `${b}:${bRow}:${n}:${k}`;
@@ -290,8 +290,8 @@ export class WasmGraphExecutable implements Executable {
     const capture: ContextCapture = { ops: [], tainted: false };
     // Where the run reads each input: in place, or from a staging block the input is copied into.
     const tapeInputs: Tape['inputs'] = inputs.map((input, i) => {
-      if (!entry.staged.has(i)) return { address: context.address(input), staged: false, bytes: 0 };
       const bytes = storage.handle(input.id).storage.byteLength;
+      if (!entry.staged.has(i)) return { address: context.address(input), staged: false, bytes };
       const address = heap.allocate(Math.max(bytes, 1));
       context.heapCopy(address, context.address(input), bytes);
       return { address, staged: true, bytes };
@@ -345,7 +345,7 @@ export class WasmGraphExecutable implements Executable {
     const owned = [...pooled(heapCapture), ...staging];
     const ops = capture.ops.map((op): ReplayOp => (op.kind === 'call' && reseed.has(op) ? { kind: 'reseed', fn: op.fn, args: op.args, seedAt: op.seedAt! } : op));
     const tape: Tape = {
-      ops: this.packProducts(ops, tapeInputs, runInputs, owned),
+      ops: this.packProducts(ops, tapeInputs, owned),
       inputs: tapeInputs,
       outputs: outputs.map(({ address, dtype, length }) => ({ address, dtype, length })),
       lanes,
